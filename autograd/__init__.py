@@ -1,0 +1,127 @@
+"""autograd: a define-by-run, reverse-mode automatic differentiation engine over numpy.
+
+The public names of the contract (``shared/API.md``, section "autograd"), spelled as in PyTorch.
+"""
+
+from . import dtypes
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from .engine import backward, detect_anomaly, grad
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck
+from .ops.elementwise import (
+    abs,
+    add,
+    addcdiv,
+    addcmul,
+    allclose,
+    ceil,
+    clamp,
+    clip,
+    cos,
+    div,
+    eq,
+    exp,
+    expm1,
+    floor,
+    floor_divide,
+    ge,
+    gt,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    reciprocal,
+    relu,
+    remainder,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    trunc,
+    where,
+)
+from .ops.indexing import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.reduce import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+)
+from .tensor import Tensor
+
+multiply = mul
+subtract = sub
+divide = div
+true_divide = div
+negative = neg
+
+__version__ = "0.1.0"

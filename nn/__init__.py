@@ -1,0 +1,20 @@
+"""nn: modules, layers, activations, losses, init and utilities, spelled as ``torch.nn``.
+
+The public names of the contract (``shared/API.md``, section "nn").
+"""
+
+from . import functional
+from .module import *
+from .modules.activation import *
+from .modules.attention import *
+from .modules.container import *
+from .modules.conv import *
+from .modules.dropout import *
+from .modules.linear import *
+from .modules.loss import *
+from .modules.normalization import *
+from .modules.pooling import *
+from .modules.rnn import *
+from .modules.sparse import *
+from .modules.transformer import *
+from .parameter import Parameter

@@ -1,0 +1,12 @@
+"""``nn.functional``: the functional form of every layer, activation and loss (``import nn.functional as F``).
+
+One family per file; each file lists its public names in ``__all__``.
+"""
+
+from .activation import *
+from .attention import *
+from .conv import *
+from .linear import *
+from .loss import *
+from .normalization import *
+from .pooling import *

@@ -1,0 +1,3 @@
+"""nn: functional/activation (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: functional/attention (being written)."""
+
+__all__: list[str] = []

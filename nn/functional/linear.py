@@ -1,0 +1,3 @@
+"""nn: functional/linear (being written)."""
+
+__all__: list[str] = []

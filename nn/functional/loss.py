@@ -1,0 +1,3 @@
+"""nn: functional/loss (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: functional/normalization (being written)."""
+
+__all__: list[str] = []

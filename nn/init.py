@@ -1,0 +1,1 @@
+"""nn.init: weight initialisation (being written)."""

@@ -1,0 +1,3 @@
+"""nn: module (being written)."""
+
+__all__: list[str] = []

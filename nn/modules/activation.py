@@ -1,0 +1,3 @@
+"""nn: modules/activation (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: modules/attention (being written)."""
+
+__all__: list[str] = []

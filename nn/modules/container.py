@@ -1,0 +1,3 @@
+"""nn: modules/container (being written)."""
+
+__all__: list[str] = []

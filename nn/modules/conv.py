@@ -1,0 +1,3 @@
+"""nn: modules/conv (being written)."""
+
+__all__: list[str] = []

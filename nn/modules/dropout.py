@@ -1,0 +1,3 @@
+"""nn: modules/dropout (being written)."""
+
+__all__: list[str] = []

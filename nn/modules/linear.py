@@ -1,0 +1,3 @@
+"""nn: modules/linear (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: modules/loss (being written)."""
+
+__all__: list[str] = []

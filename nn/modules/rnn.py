@@ -1,0 +1,3 @@
+"""nn: modules/rnn (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""nn: modules/transformer (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,33 @@
+"""``Parameter``: a leaf Tensor that a Module registers as trainable when assigned as an attribute."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.tensor import Tensor, _init
+
+
+class Parameter(Tensor):
+    """A Tensor that requires grad (by default) and is registered by ``Module.__setattr__``.
+
+    ``Parameter(t)`` shares ``t``'s memory, as in PyTorch.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True) -> None:
+        if data is None:
+            arr = np.empty(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            arr = data._data
+        else:
+            arr = np.asarray(data)
+        _init(self, arr, False, None)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, proto):
+        raise TypeError("Parameters are saved with autograd.save(module.state_dict(), path), not pickled")

@@ -1,0 +1,1 @@
+"""optim: optimizers (``torch.optim``), ``optim.lr_scheduler`` and ``optim.swa_utils``."""

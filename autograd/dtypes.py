@@ -3,8 +3,9 @@
 The dtypes are numpy's. Promotion follows PyTorch, not numpy: operands are ranked by category
 (bool < integer < floating) and by priority (tensors with dimensions > 0-d tensors > Python scalars).
 The result is the promoted dtype of the highest-priority operands; a lower-priority operand can only lift
-its *category*, never its width: ``float32_tensor + 1.5`` stays float32, ``int64_tensor + 1.5`` gives the
-default float dtype (float32), ``float32_tensor + float64_0d_tensor`` stays float32.
+the *category*, and then its own dtype is used: ``float32_tensor + 1.5`` stays float32,
+``float32_tensor + float64_0d_tensor`` stays float32, ``int64_tensor + float64_0d_tensor`` gives float64,
+``int64_tensor + 1.5`` gives the default float dtype (float32).
 """
 
 from __future__ import annotations
@@ -107,11 +108,12 @@ def promote(*operands) -> np.dtype:
     best: list = [None, None, None]  # promoted dtype at each priority: scalars, 0-d tensors, dimensioned
     for prio, dtype in key:
         best[prio] = dtype if best[prio] is None else promote_types(best[prio], dtype)
-    present = [d for d in best if d is not None]
-    result = present[-1]
-    lift = max(_category(d) for d in present)
-    if _category(result) < lift:
-        result = _state["default_float"] if lift == 2 else int64
+    result = None
+    for dtype in reversed(best):  # dimensioned tensors first; lower priorities may only lift the category
+        if dtype is not None and (result is None or _category(dtype) > _category(result)):
+            result = dtype
+    if best[0] is not None and result is best[0] and best[0].kind == "f":
+        result = _state["default_float"]  # a Python float that lifts the category gives the default dtype
     if len(_promote_cache) < 4096:
         _promote_cache[key] = result
     return result

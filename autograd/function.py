@@ -76,6 +76,7 @@ class Function(Node):
 
     _array_forward = False  # True for Op: forward works on numpy arrays
     differentiable = True  # False for ops whose outputs never require grad (argmax, comparisons)
+    is_view = False  # True for ops whose outputs may be views of their first tensor argument (reshape, ...)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -170,6 +171,8 @@ class Function(Node):
 
         if not requires:
             wrapped = tuple(_make(o) for o in results)
+            if cls.is_view:
+                _share_view(args, wrapped)
             return wrapped if multi else wrapped[0]
 
         ctx.next_functions = tuple(
@@ -183,6 +186,8 @@ class Function(Node):
             t = _make(o, diff, ctx if diff else None)
             t._out_idx = i
             wrapped.append(t)
+        if cls.is_view:
+            _share_view(args, wrapped)
         ctx._resolve_saved(args, outs, wrapped)
         if _anomaly["enabled"]:
             ctx._trace = "".join(traceback.format_stack()[:-2])
@@ -281,6 +286,21 @@ class AccumulateGrad(Node):
 
     def op_name(self) -> str:
         return "AccumulateGrad"
+
+
+def _share_view(args, outs) -> None:
+    """Outputs that really are views of the first tensor argument's memory get its base (``_base``) and share
+    its version counter, so an in-place change through either is seen by the other's saved-tensor checks."""
+    from .tensor import Tensor
+
+    for a in args:
+        if isinstance(a, Tensor):
+            base = a._base if a._base is not None else a
+            for o in outs:
+                if np.may_share_memory(o._data, a._data):
+                    o._base = base
+                    o._version = a._version
+            return
 
 
 def _array_of(x):

@@ -1,0 +1,26 @@
+"""Rows for the nn ops: convolution, pooling, normalization (through ``nn.functional``, as a user calls them)."""
+
+from . import OpSpec
+
+
+def F(lib):
+    """``torch.nn.functional`` for torch, ``nn.functional`` for autograd."""
+    if lib.__name__ == "torch":
+        return lib.nn.functional
+    import nn.functional
+
+    return nn.functional
+
+
+SPECS = [
+    OpSpec("conv2d", lambda lib, x, w, b: F(lib).conv2d(x, w, b), [((2, 3, 5, 4), (4, 3, 3, 2), (4,))]),
+    OpSpec("conv2d_stride_pad_dil_groups",
+           lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+           [((2, 4, 6, 5), (6, 2, 3, 2), (6,))]),
+    OpSpec("conv2d_same", lambda lib, x, w: F(lib).conv2d(x, w, padding="same"), [((1, 2, 5, 4), (3, 2, 2, 3))]),
+    OpSpec("conv1d", lambda lib, x, w, b: F(lib).conv1d(x, w, b, stride=2, padding=1, dilation=2),
+           [((2, 3, 9), (4, 3, 3), (4,))]),
+    OpSpec("conv_transpose2d",
+           lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
+           [((2, 4, 3, 4), (4, 3, 3, 2), (6,))]),
+]

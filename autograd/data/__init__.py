@@ -1,0 +1,14 @@
+"""``autograd.data``: datasets, samplers and the DataLoader (as ``torch.utils.data``), plus ``transforms`` for
+augmentation and ``datasets`` with toy generators, scikit-learn's digits and an MNIST IDX reader."""
+
+from . import datasets, transforms
+from .dataloader import DataLoader, default_collate
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)

@@ -1,6 +1,6 @@
 """Rows for the nn ops: convolution, pooling, normalization (through ``nn.functional``, as a user calls them)."""
 
-from . import OpSpec
+from . import OpSpec, distinct
 
 
 def F(lib):
@@ -23,4 +23,18 @@ SPECS = [
     OpSpec("conv_transpose2d",
            lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
            [((2, 4, 3, 4), (4, 3, 3, 2), (6,))]),
+    OpSpec("max_pool2d", lambda lib, x: F(lib).max_pool2d(x, 2), [((2, 3, 4, 6),)], make=distinct),
+    OpSpec("max_pool2d_pad_dil_ceil",
+           lambda lib, x: F(lib).max_pool2d(x, (3, 2), stride=2, padding=1, dilation=(1, 2), ceil_mode=True),
+           [((2, 2, 7, 8),)], make=distinct),
+    OpSpec("max_pool1d", lambda lib, x: F(lib).max_pool1d(x, 3, stride=2, padding=1, ceil_mode=True),
+           [((2, 3, 8),)], make=distinct),
+    OpSpec("avg_pool2d", lambda lib, x: F(lib).avg_pool2d(x, 2), [((2, 3, 4, 6),)]),
+    OpSpec("avg_pool2d_pad_ceil_exclude",
+           lambda lib, x: F(lib).avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+           [((2, 2, 6, 7),)]),
+    OpSpec("avg_pool2d_divisor", lambda lib, x: F(lib).avg_pool2d(x, (2, 3), padding=1, divisor_override=4),
+           [((1, 2, 5, 5),)]),
+    OpSpec("adaptive_avg_pool2d", lambda lib, x: F(lib).adaptive_avg_pool2d(x, (3, None)), [((2, 2, 7, 5),)]),
+    OpSpec("adaptive_avg_pool2d_1", lambda lib, x: F(lib).adaptive_avg_pool2d(x, 1), [((2, 3, 4, 4),)]),
 ]

@@ -1,0 +1,92 @@
+"""``NAG``: Nesterov's accelerated gradient, v = μv + g(θ - ημv), θ -= ηv (gradient at the look-ahead point).
+
+Two ways to run it, both exact:
+
+* ``step(closure)``: the closure is evaluated at the look-ahead point θ - ημv (the parameters are moved there,
+  ``closure()`` recomputes the loss and gradients, the parameters are moved back), then v and θ are updated by
+  the formula above. The parameters hold θ.
+* ``step()`` without a closure: the standard reformulation (Sutskever et al. 2013; Bengio et al. 2012). The
+  parameters hold the look-ahead point φ = θ - ημv itself, so the gradient the user computed before calling
+  ``step()`` *is* g(θ - ημv), and the update becomes v = μv + g, φ -= η(g + μv) (PyTorch's
+  ``SGD(nesterov=True)`` with dampening 0). The sequence of v is identical; the parameters are the look-ahead
+  points, and θ = φ + ημv is recoverable from ``state[p]['momentum_buffer']``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd.grad_mode import enable_grad, no_grad
+
+from .optimizer import Optimizer, _check
+
+__all__ = ["NAG"]
+
+
+class NAG(Optimizer):
+    """Nesterov accelerated gradient; see the module docstring for ``step(closure)`` vs ``step()``."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, momentum: float = 0.9, weight_decay: float = 0) -> None:
+        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+        _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
+        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+
+    def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"momentum_buffer": np.zeros_like(param)}
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        if closure is None:
+            with no_grad():
+                for group in self.param_groups:
+                    self._step_group(group)
+            return None
+        saved = []
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    st = self.state.get(p)
+                    if st:
+                        saved.append((p, p._data.copy()))
+                        p._data -= (group["lr"] * group["momentum"]) * st["momentum_buffer"]._data
+                        p._version[0] += 1
+        with enable_grad():
+            loss = closure()
+        with no_grad():
+            for p, theta in saved:
+                p._data[...] = theta
+                p._version[0] += 1
+            for group in self.param_groups:
+                lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+                for p in group["params"]:
+                    if p._grad is None:
+                        continue
+                    st = self.state[p]
+                    if not st:
+                        st["momentum_buffer"] = _wrap(np.zeros_like(p._data))
+                    g = p._grad._data
+                    if wd != 0:  # decay at the point where the gradient was taken
+                        g = g + wd * (p._data - (lr * mu) * st["momentum_buffer"]._data)
+                    v = st["momentum_buffer"]._data
+                    v *= mu
+                    v += g
+                    p._data -= lr * v
+                    p._version[0] += 1
+        return loss
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        g = grad + wd * param if wd != 0 else grad
+        v = state["momentum_buffer"]
+        v *= mu
+        v += g
+        param -= lr * (g + mu * v)
+
+
+def _wrap(a: np.ndarray):
+    from autograd.tensor import _make
+
+    return _make(a)

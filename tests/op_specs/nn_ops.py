@@ -37,4 +37,12 @@ SPECS = [
            [((1, 2, 5, 5),)]),
     OpSpec("adaptive_avg_pool2d", lambda lib, x: F(lib).adaptive_avg_pool2d(x, (3, None)), [((2, 2, 7, 5),)]),
     OpSpec("adaptive_avg_pool2d_1", lambda lib, x: F(lib).adaptive_avg_pool2d(x, 1), [((2, 3, 4, 4),)]),
+    OpSpec("batch_norm_train", lambda lib, x, w, b: F(lib).batch_norm(x, None, None, w, b, training=True),
+           [((4, 3, 2, 3), (3,), (3,)), ((5, 3), (3,), (3,))], atol=1e-5, rtol=1e-4),
+    OpSpec("batch_norm_eval",
+           lambda lib, x, rm, rv, w, b: F(lib).batch_norm(x, rm, rv.abs() + 0.5, w, b, training=False),
+           [((4, 3, 5), (3,), (3,), (3,), (3,))], grad_inputs=(0, 3, 4)),
+    OpSpec("layer_norm", lambda lib, x, w, b: F(lib).layer_norm(x, (3, 4), w, b), [((2, 3, 4), (3, 4), (3, 4))]),
+    OpSpec("layer_norm_plain", lambda lib, x: F(lib).layer_norm(x, (5,), eps=1e-3), [((3, 5),)]),
+    OpSpec("group_norm", lambda lib, x, w, b: F(lib).group_norm(x, 2, w, b), [((2, 4, 3, 2), (4,), (4,))]),
 ]

@@ -1,0 +1,246 @@
+"""Whole-sequence recurrent kernels (LSTM, GRU, Elman RNN): forward and backward of one layer, one direction.
+
+Pure array functions: numpy in, numpy out, no autodiff. All arrays are time-major: ``xg`` (T, B, G) is the
+input projection ``x @ W_ih^T + b`` of every step, computed by the caller with one matmul. ``reverse`` walks
+time from T-1 down to 0 (the backward direction of a bidirectional layer); outputs stay at their time index.
+Gate layouts are PyTorch's: LSTM rows [i, f, g, o], GRU rows [r, z, n].
+
+Forward loops over time in Python with numpy's SIMD ufuncs, writing into preallocated buffers (a sigmoid is
+``0.5 tanh(x/2) + 0.5``: one vectorized tanh for all gates, no overflow); a scalar Numba loop would call libm's
+exp/tanh per element, several times slower here (no SVML). It returns what backward needs (activated gates,
+cell states and their tanh). Backward has no transcendental left, so it is one Numba call for the whole
+sequence (the recurrent matmul of each step included); it returns the gradient of each step's pre-activation
+gates, from which the caller gets the weight and input gradients with one matmul each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def _order(T: int, reverse: bool) -> range:
+    return range(T - 1, -1, -1) if reverse else range(T)
+
+
+# ---------------------------------------------------------------- LSTM
+@njit(cache=True)
+def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse, dgates, dh_all):
+    T, B, G = gates.shape
+    H = G // 4
+    dh = ghn.copy()
+    dc = gcn.copy()
+    dhr = np.empty((B, H), gates.dtype)
+    for s in range(T):
+        t = s if reverse else T - 1 - s
+        tp = t + 1 if reverse else t - 1
+        cprev = cs[tp] if 0 <= tp < T else c0
+        dh += gout[t]
+        if proj:
+            dh_all[t] = dh
+            np.dot(dh, w_hr, dhr)
+        else:
+            dhr[:, :] = dh
+        gt = gates[t]
+        dg = dgates[t]
+        tct = tcs[t]
+        for b in range(B):
+            for j in range(H):
+                gi = gt[b, j]
+                gf = gt[b, H + j]
+                gg = gt[b, 2 * H + j]
+                go = gt[b, 3 * H + j]
+                tc = tct[b, j]
+                d = dhr[b, j]
+                dcn = dc[b, j] + d * go * (1 - tc * tc)
+                dg[b, j] = dcn * gg * gi * (1 - gi)
+                dg[b, H + j] = dcn * cprev[b, j] * gf * (1 - gf)
+                dg[b, 2 * H + j] = dcn * gi * (1 - gg * gg)
+                dg[b, 3 * H + j] = d * tc * go * (1 - go)
+                dc[b, j] = dcn * gf
+        np.dot(dg, w_hh, dh)
+    return dh, dc
+
+
+def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False):
+    """One LSTM layer over a sequence. xg (T,B,4H) = x W_ih^T + b_ih + b_hh; h0 (B,P); c0 (B,H); w_hh (4H,P);
+    w_hr (P,H) or None (P = H). Returns out (T,B,P), h_n, c_n, gates (T,B,4H) activated, cs (T,B,H) cell
+    states, tcs = tanh(cs), hraw (T,B,H) the unprojected hidden states (None without projection)."""
+    T, B, G = xg.shape
+    H = G // 4
+    dt = xg.dtype
+    proj = w_hr is not None
+    P = w_hr.shape[0] if proj else H
+    out = np.empty((T, B, P), dt)
+    gates = np.empty((T, B, G), dt)
+    cs = np.empty((T, B, H), dt)
+    tcs = np.empty((T, B, H), dt)
+    hraw = np.empty((T, B, H), dt) if proj else None
+    scale = np.full(G, 0.5, dt)
+    scale[2 * H:3 * H] = 1
+    shift = np.full(G, 0.5, dt)
+    shift[2 * H:3 * H] = 0
+    tmp = np.empty((B, H), dt)
+    w_t = w_hh.T
+    h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
+    for t in _order(T, reverse):
+        a = gates[t]
+        np.matmul(h, w_t, out=a)
+        a += xg[t]
+        a *= scale
+        np.tanh(a, out=a)
+        a *= scale
+        a += shift  # sigmoid(x) = 0.5 tanh(x / 2) + 0.5 for i, f, o; tanh for g
+        cn = cs[t]
+        np.multiply(a[:, H:2 * H], c, out=cn)
+        np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tmp)
+        cn += tmp
+        np.tanh(cn, out=tcs[t])
+        if proj:
+            np.multiply(a[:, 3 * H:], tcs[t], out=hraw[t])
+            np.matmul(hraw[t], w_hr.T, out=out[t])
+        else:
+            np.multiply(a[:, 3 * H:], tcs[t], out=out[t])
+        h, c = out[t], cn
+    return out, h.copy(), c.copy(), gates, cs, tcs, hraw
+
+
+def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=False):
+    """Backward of ``lstm_forward``: returns dgates (T,B,4H) with respect to the pre-activation gates,
+    dh0, dc0, and dh_all (T,B,P) the total gradient of each projected output (None without projection)."""
+    T, B, G = gates.shape
+    dt = gates.dtype
+    proj = w_hr is not None
+    P = w_hr.shape[0] if proj else G // 4
+    dgates = np.empty((T, B, G), dt)
+    dh_all = np.empty((T, B, P) if proj else (0, 0, 0), dt)
+    w_hr_c = np.ascontiguousarray(w_hr, dt) if proj else np.empty((0, 0), dt)
+    dh0, dc0 = _lstm_backward(np.ascontiguousarray(gout, dt), np.ascontiguousarray(ghn, dt),
+                              np.ascontiguousarray(gcn, dt), gates, cs, tcs, np.ascontiguousarray(c0, dt),
+                              np.ascontiguousarray(w_hh, dt), w_hr_c, proj, reverse, dgates, dh_all)
+    return dgates, dh0, dc0, (dh_all if proj else None)
+
+
+# ---------------------------------------------------------------- GRU
+@njit(cache=True)
+def _gru_backward(gout, ghn, gates, hns, h0, out, w_hh, reverse, dxg, dhg):
+    T, B, G = gates.shape
+    H = G // 3
+    dh = ghn.copy()
+    for s in range(T):
+        t = s if reverse else T - 1 - s
+        tp = t + 1 if reverse else t - 1
+        dh += gout[t]
+        for b in range(B):
+            for j in range(H):
+                r = gates[t, b, j]
+                z = gates[t, b, H + j]
+                n = gates[t, b, 2 * H + j]
+                hp = out[tp, b, j] if 0 <= tp < T else h0[b, j]
+                d = dh[b, j]
+                dnp = d * (1.0 - z) * (1.0 - n * n)
+                drp = dnp * hns[t, b, j] * r * (1.0 - r)
+                dzp = d * (hp - n) * z * (1.0 - z)
+                dxg[t, b, j] = drp
+                dxg[t, b, H + j] = dzp
+                dxg[t, b, 2 * H + j] = dnp
+                dhg[t, b, j] = drp
+                dhg[t, b, H + j] = dzp
+                dhg[t, b, 2 * H + j] = dnp * r
+                dh[b, j] = d * z
+        dh += np.dot(dhg[t], w_hh)
+    return dh
+
+
+def gru_forward(xg, h0, w_hh, b_hh=None, reverse=False):
+    """One GRU layer. xg (T,B,3H) = x W_ih^T + b_ih; h0 (B,H); w_hh (3H,H); b_hh (3H,) or None.
+    Returns out (T,B,H), h_n, gates (T,B,3H) = activated [r, z, n], hns (T,B,H) = h W_hn^T + b_hn."""
+    T, B, G = xg.shape
+    H = G // 3
+    dt = xg.dtype
+    out = np.empty((T, B, H), dt)
+    gates = np.empty((T, B, G), dt)
+    hns = np.empty((T, B, H), dt)
+    hh = np.empty((B, G), dt)
+    tmp = np.empty((B, H), dt)
+    w_t = w_hh.T
+    h = h0.astype(dt, copy=False)
+    for t in _order(T, reverse):
+        np.matmul(h, w_t, out=hh)
+        if b_hh is not None:
+            hh += b_hh
+        a = gates[t]
+        rz = a[:, :2 * H]
+        np.add(xg[t, :, :2 * H], hh[:, :2 * H], out=rz)
+        rz *= 0.5
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5  # sigmoid(x) = 0.5 tanh(x / 2) + 0.5
+        hns[t] = hh[:, 2 * H:]
+        n = a[:, 2 * H:]
+        np.multiply(a[:, :H], hns[t], out=n)
+        n += xg[t, :, 2 * H:]
+        np.tanh(n, out=n)
+        np.subtract(h, n, out=tmp)
+        tmp *= a[:, H:2 * H]
+        np.add(n, tmp, out=out[t])  # h' = (1 - z) n + z h
+        h = out[t]
+    return out, h.copy(), gates, hns
+
+
+def gru_backward(gout, ghn, gates, hns, h0, out, w_hh, reverse=False):
+    """Backward of ``gru_forward``: dxg (grad of xg), dhg (grad of h W_hh^T + b_hh, per step), dh0."""
+    T, B, G = gates.shape
+    dt = gates.dtype
+    dxg = np.empty((T, B, G), dt)
+    dhg = np.empty((T, B, G), dt)
+    dh0 = _gru_backward(np.ascontiguousarray(gout, dt), np.ascontiguousarray(ghn, dt), gates, hns,
+                        np.ascontiguousarray(h0, dt), out, np.ascontiguousarray(w_hh, dt), reverse, dxg, dhg)
+    return dxg, dhg, dh0
+
+
+# ---------------------------------------------------------------- Elman RNN
+@njit(cache=True)
+def _rnn_backward(gout, ghn, out, w_hh, relu, reverse, dpre):
+    T, B, H = out.shape
+    dh = ghn.copy()
+    for s in range(T):
+        t = s if reverse else T - 1 - s
+        dh += gout[t]
+        for b in range(B):
+            for j in range(H):
+                y = out[t, b, j]
+                if relu:
+                    dpre[t, b, j] = dh[b, j] if y > 0 else 0.0
+                else:
+                    dpre[t, b, j] = dh[b, j] * (1.0 - y * y)
+        np.dot(dpre[t], w_hh, dh)
+    return dh
+
+
+def rnn_forward(xg, h0, w_hh, relu=False, reverse=False):
+    """One Elman RNN layer: h_t = act(xg_t + h_{t-1} W_hh^T), act = tanh or relu. Returns out (T,B,H), h_n."""
+    T, B, H = xg.shape
+    dt = xg.dtype
+    out = np.empty((T, B, H), dt)
+    w_t = w_hh.T
+    h = h0.astype(dt, copy=False)
+    for t in _order(T, reverse):
+        o = out[t]
+        np.matmul(h, w_t, out=o)
+        o += xg[t]
+        if relu:
+            np.maximum(o, 0, out=o)
+        else:
+            np.tanh(o, out=o)
+        h = o
+    return out, h.copy()
+
+
+def rnn_backward(gout, ghn, out, w_hh, relu=False, reverse=False):
+    """Backward of ``rnn_forward``: dpre (T,B,H), the gradient of each step's pre-activation, and dh0."""
+    dt = out.dtype
+    dpre = np.empty(out.shape, dt)
+    dh0 = _rnn_backward(np.ascontiguousarray(gout, dt), np.ascontiguousarray(ghn, dt), out,
+                        np.ascontiguousarray(w_hh, dt), relu, reverse, dpre)
+    return dpre, dh0

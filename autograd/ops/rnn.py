@@ -1,0 +1,277 @@
+"""Recurrent layers as single ops: one LSTM / GRU / Elman-RNN layer, one direction, over a whole sequence.
+
+A layer is one graph node (as PyTorch's ``_VF.lstm`` is one kernel): the input projection of every step is one
+matmul, the loop over time runs inside a Numba kernel (``autograd.kernels.rnn``), and backward is the reverse
+loop plus one matmul per weight. A 2-D ``x`` (B, I) is a single step (used by the cells).
+
+Backward uses the kernels when no graph of the backward is recorded. With ``create_graph=True`` it replays the
+layer in Tensor ops (``_lstm_steps`` and friends) and differentiates that replay, so higher derivatives are
+exact. These ops are internal: ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and the cells are the public face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from ..grad_mode import _mode, enable_grad
+from ..kernels import rnn as K
+from ..tensor import _make
+
+__all__: list[str] = []
+
+
+# ---------------------------------------------------------------- helpers
+def _time_major(x: np.ndarray, batch_first: bool) -> np.ndarray:
+    """(T, B, F) view of the layer input; a 2-D x is one step."""
+    if x.ndim == 2:
+        return x[None]
+    return x.transpose(1, 0, 2) if batch_first else x
+
+
+def _from_time_major(y: np.ndarray, ndim: int, batch_first: bool) -> np.ndarray:
+    if ndim == 2:
+        return y[0]
+    return np.ascontiguousarray(y.transpose(1, 0, 2)) if batch_first else y
+
+
+def _project(x_tm: np.ndarray, w_ih: np.ndarray, *biases) -> np.ndarray:
+    """x W_ih^T + sum(biases) for every step at once: (T, B, G), C-contiguous."""
+    T, B, n_in = x_tm.shape
+    xg = (np.ascontiguousarray(x_tm).reshape(T * B, n_in) @ w_ih.T).reshape(T, B, -1)
+    for b in biases:
+        if b is not None:
+            xg += b
+    return xg
+
+
+def _previous_states(h0: np.ndarray, out_tm: np.ndarray, reverse: bool) -> np.ndarray:
+    """The hidden state each step started from, (T, B, P), in time order."""
+    if reverse:
+        return np.concatenate([out_tm[1:], h0[None]], axis=0)
+    return np.concatenate([h0[None], out_tm[:-1]], axis=0)
+
+
+def _input_grads(ctx, dxg, x, w_ih, x_tm):
+    """Gradients of x and W_ih (and the summed bias gradient) from the gradient of the input projection."""
+    T, B, G = dxg.shape
+    d2 = dxg.reshape(T * B, G)
+    dx = dw_ih = db = None
+    if ctx.needs_input_grad[0]:
+        dx = _from_time_major((d2 @ w_ih).reshape(T, B, -1), x.ndim, ctx.batch_first)
+    if ctx.needs_input_grad[ctx.w_ih_index]:
+        dw_ih = d2.T @ np.ascontiguousarray(x_tm).reshape(T * B, -1)
+    db = d2.sum(axis=0)
+    return dx, dw_ih, db
+
+
+def _wrap(*arrays):
+    return tuple(None if a is None else _make(np.asarray(a)) for a in arrays)
+
+
+def _replay_grads(ctx, steps, inputs, grads, **attrs):
+    """Backward with create_graph=True: differentiate a Tensor-op replay of the layer."""
+    from ..engine import grad as _grad
+
+    wanted = [i for i, t in enumerate(inputs) if t is not None and ctx.needs_input_grad[i]]
+    with enable_grad():
+        outs = steps(*inputs, **attrs)
+        pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
+        got = _grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
+                    create_graph=True, allow_unused=True)
+    result = [None] * len(inputs)
+    for i, g in zip(wanted, got):
+        result[i] = g if g is not None else inputs[i] * 0
+    return tuple(result)
+
+
+def _sequence_replay(x, batch_first, reverse, step):
+    """Run ``step(x_t)`` over time in Tensor ops; returns the outputs stacked in the input's layout."""
+    from .shape import stack
+
+    single = x.ndim == 2
+    if single:
+        xs = [x]
+    else:
+        xs = [x[:, t] if batch_first else x[t] for t in range(x.shape[1 if batch_first else 0])]
+    order = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
+    outs = [None] * len(xs)
+    for t in order:
+        outs[t] = step(xs[t])
+    if single:
+        return outs[0]
+    return stack(outs, 1 if batch_first else 0)
+
+
+def _lstm_steps(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False, reverse=False):
+    state = [h0, c0]
+
+    def step(xt):
+        g = xt @ w_ih.T + state[0] @ w_hh.T
+        if b_ih is not None:
+            g = g + b_ih + b_hh
+        i, f, gg, o = g.chunk(4, -1)
+        c = f.sigmoid() * state[1] + i.sigmoid() * gg.tanh()
+        h = o.sigmoid() * c.tanh()
+        if w_hr is not None:
+            h = h @ w_hr.T
+        state[:] = [h, c]
+        return h
+
+    out = _sequence_replay(x, batch_first, reverse, step)
+    return out, state[0], state[1]
+
+
+def _gru_steps(x, h0, w_ih, w_hh, b_ih, b_hh, batch_first=False, reverse=False):
+    state = [h0]
+
+    def step(xt):
+        gx = xt @ w_ih.T
+        gh = state[0] @ w_hh.T
+        if b_ih is not None:
+            gx = gx + b_ih
+            gh = gh + b_hh
+        xr, xz, xn = gx.chunk(3, -1)
+        hr, hz, hn = gh.chunk(3, -1)
+        r = (xr + hr).sigmoid()
+        z = (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        h = (1 - z) * n + z * state[0]
+        state[0] = h
+        return h
+
+    out = _sequence_replay(x, batch_first, reverse, step)
+    return out, state[0]
+
+
+def _rnn_steps(x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, batch_first=False, reverse=False):
+    state = [h0]
+
+    def step(xt):
+        pre = xt @ w_ih.T + state[0] @ w_hh.T
+        if b_ih is not None:
+            pre = pre + b_ih + b_hh
+        h = pre.relu() if relu else pre.tanh()
+        state[0] = h
+        return h
+
+    out = _sequence_replay(x, batch_first, reverse, step)
+    return out, state[0]
+
+
+# ---------------------------------------------------------------- LSTM
+class LSTMLayer(Op):
+    """One LSTM layer: gates = x W_ih^T + b_ih + h W_hh^T + b_hh = [i, f, g, o]; c' = s(f) c + s(i) tanh(g);
+    h' = s(o) tanh(c') (then h' W_hr^T with a projection); d/d(gates) by the reverse-time recurrence."""
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False, reverse=False):
+        x_tm = _time_major(x, batch_first)
+        xg = _project(x_tm, w_ih, b_ih, b_hh)
+        out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse)
+        ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 3
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw)
+        return _from_time_major(out, x.ndim, batch_first), hn, cn
+
+    @staticmethod
+    def backward(ctx, gout, ghn, gcn):
+        saved = ctx.saved_tensors
+        if _mode.enabled:
+            return _replay_grads(ctx, _lstm_steps, saved[:8], (gout, ghn, gcn),
+                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw = (
+            None if s is None else s._data for s in saved)
+        x_tm = _time_major(x, ctx.batch_first)
+        dgates, dh0, dc0, dh_all = K.lstm_backward(_time_major(gout._data, ctx.batch_first), ghn._data, gcn._data,
+                                                   gates, cs, tcs, c0, w_hh, w_hr, ctx.reverse)
+        dx, dw_ih, db = _input_grads(ctx, dgates, x, w_ih, x_tm)
+        T, B, G = dgates.shape
+        hprev = _previous_states(h0, out, ctx.reverse)
+        dw_hh = dgates.reshape(T * B, G).T @ hprev.reshape(T * B, -1) if ctx.needs_input_grad[4] else None
+        dw_hr = None
+        if w_hr is not None and ctx.needs_input_grad[7]:
+            dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1)
+        has_b = b_ih is not None
+        return _wrap(dx, dh0, dc0, dw_ih, dw_hh, db if has_b else None, db if has_b else None, dw_hr)
+
+
+def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, batch_first: bool = False,
+               reverse: bool = False):
+    """One LSTM layer over x (T, B, I) (or (B, T, I) with batch_first, or one step (B, I)): (out, h_n, c_n)."""
+    return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=batch_first, reverse=reverse)
+
+
+# ---------------------------------------------------------------- GRU
+class GRULayer(Op):
+    """One GRU layer: r = s(x W_ir + b_ir + h W_hr + b_hr), z likewise, n = tanh(x W_in + b_in + r (h W_hn + b_hn)),
+    h' = (1 - z) n + z h; d/d(gates) by the reverse-time recurrence."""
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first=False, reverse=False):
+        x_tm = _time_major(x, batch_first)
+        xg = _project(x_tm, w_ih, b_ih)
+        out, hn, gates, hns = K.gru_forward(xg, h0, w_hh, b_hh, reverse)
+        ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 2
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, gates, hns)
+        return _from_time_major(out, x.ndim, batch_first), hn
+
+    @staticmethod
+    def backward(ctx, gout, ghn):
+        saved = ctx.saved_tensors
+        if _mode.enabled:
+            return _replay_grads(ctx, _gru_steps, saved[:6], (gout, ghn),
+                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
+        x, h0, w_ih, w_hh, b_ih, b_hh, out, gates, hns = (None if s is None else s._data for s in saved)
+        x_tm = _time_major(x, ctx.batch_first)
+        dxg, dhg, dh0 = K.gru_backward(_time_major(gout._data, ctx.batch_first), ghn._data, gates, hns, h0, out,
+                                       w_hh, ctx.reverse)
+        dx, dw_ih, db_ih = _input_grads(ctx, dxg, x, w_ih, x_tm)
+        T, B, G = dhg.shape
+        d2 = dhg.reshape(T * B, G)
+        dw_hh = d2.T @ _previous_states(h0, out, ctx.reverse).reshape(T * B, -1) if ctx.needs_input_grad[3] else None
+        has_b = b_ih is not None
+        return _wrap(dx, dh0, dw_ih, dw_hh, db_ih if has_b else None, d2.sum(axis=0) if has_b else None)
+
+
+def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, batch_first: bool = False, reverse: bool = False):
+    """One GRU layer over x (T, B, I) (or (B, T, I) with batch_first, or one step (B, I)): (out, h_n)."""
+    return GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, batch_first=batch_first, reverse=reverse)
+
+
+# ---------------------------------------------------------------- Elman RNN
+class RNNLayer(Op):
+    """One Elman RNN layer: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu;
+    d/d(pre) = g act'(pre), carried back through W_hh."""
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, batch_first=False, reverse=False):
+        x_tm = _time_major(x, batch_first)
+        xg = _project(x_tm, w_ih, b_ih, b_hh)
+        out, hn = K.rnn_forward(xg, h0, w_hh, relu, reverse)
+        ctx.batch_first, ctx.reverse, ctx.relu, ctx.w_ih_index = batch_first, reverse, relu, 2
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)
+        return _from_time_major(out, x.ndim, batch_first), hn
+
+    @staticmethod
+    def backward(ctx, gout, ghn):
+        saved = ctx.saved_tensors
+        if _mode.enabled:
+            return _replay_grads(ctx, _rnn_steps, saved[:6], (gout, ghn), relu=ctx.relu,
+                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
+        x, h0, w_ih, w_hh, b_ih, b_hh, out = (None if s is None else s._data for s in saved)
+        x_tm = _time_major(x, ctx.batch_first)
+        dpre, dh0 = K.rnn_backward(_time_major(gout._data, ctx.batch_first), ghn._data, out, w_hh, ctx.relu,
+                                   ctx.reverse)
+        dx, dw_ih, db = _input_grads(ctx, dpre, x, w_ih, x_tm)
+        T, B, H = dpre.shape
+        hprev = _previous_states(h0, out, ctx.reverse)
+        dw_hh = dpre.reshape(T * B, H).T @ hprev.reshape(T * B, H) if ctx.needs_input_grad[3] else None
+        has_b = b_ih is not None
+        return _wrap(dx, dh0, dw_ih, dw_hh, db if has_b else None, db if has_b else None)
+
+
+def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh", batch_first: bool = False,
+              reverse: bool = False):
+    """One Elman RNN layer over x (T, B, I) (or (B, T, I) with batch_first, or one step (B, I)): (out, h_n)."""
+    return RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, relu=nonlinearity == "relu", batch_first=batch_first,
+                          reverse=reverse)

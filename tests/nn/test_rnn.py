@@ -1,0 +1,339 @@
+"""RNN, LSTM, GRU and their cells against their PyTorch twins: same weights (copied through state_dict as numpy),
+same inputs in float64; outputs, final states, input/state gradients and every parameter gradient compared."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+
+torch = pytest.importorskip("torch")
+
+ATOL = 1e-10
+
+
+def _twin(ours_cls, torch_cls, *args, **kwargs):
+    """Build both modules in float64; our parameters are copied from torch's."""
+    theirs = torch_cls(*args, **kwargs).double()
+    ours = ours_cls(*args, **kwargs, dtype=autograd.float64)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    return ours, theirs
+
+
+def _pair(rng, shape, requires_grad=True):
+    a = rng.standard_normal(shape)
+    return autograd.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
+
+
+def _flatten(out):
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flatten(o)]
+    return [out]
+
+
+def _check(ours, theirs, our_out, their_out, rng, inputs=()):
+    """Compare outputs; backprop the same random cotangents through both; compare input and parameter grads."""
+    ours_flat, theirs_flat = _flatten(our_out), _flatten(their_out)
+    assert len(ours_flat) == len(theirs_flat)
+    for a, b in zip(ours_flat, theirs_flat):
+        assert a.shape == tuple(b.shape)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=ATOL, rtol=1e-9)
+    cot = [rng.standard_normal(b.shape) for b in theirs_flat]
+    autograd.backward(ours_flat, [autograd.tensor(c) for c in cot])
+    torch.autograd.backward(theirs_flat, [torch.tensor(c) for c in cot])
+    for a, b in inputs:
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=ATOL, rtol=1e-8)
+    tp = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        assert p.grad is not None, name
+        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=ATOL, rtol=1e-8, err_msg=name)
+
+
+MODES = [
+    ("RNN", dict(nonlinearity="tanh")),
+    ("RNN", dict(nonlinearity="relu")),
+    ("LSTM", {}),
+    ("GRU", {}),
+]
+CONFIGS = [
+    dict(),
+    dict(num_layers=2),
+    dict(bidirectional=True),
+    dict(num_layers=2, bidirectional=True, batch_first=True),
+    dict(batch_first=True, bias=False),
+    dict(num_layers=2, dropout=0.0),
+]
+
+
+@pytest.mark.parametrize("mode,extra", MODES, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) or "default")
+@pytest.mark.parametrize("given_state", [False, True], ids=["zero_state", "given_state"])
+def test_recurrent_layer_matches_torch(mode, extra, config, given_state, rng):
+    T, B, n_in, H = 4, 3, 5, 6
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), n_in, H, **extra, **config)
+    ours.train()
+    theirs.train()
+    x, xt = _pair(rng, (B, T, n_in) if config.get("batch_first") else (T, B, n_in))
+    inputs = [(x, xt)]
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    if given_state:
+        h, ht = _pair(rng, (L, B, H))
+        inputs.append((h, ht))
+        if mode == "LSTM":
+            c, ct = _pair(rng, (L, B, H))
+            inputs.append((c, ct))
+            out, out_t = ours(x, (h, c)), theirs(xt, (ht, ct))
+        else:
+            out, out_t = ours(x, h), theirs(xt, ht)
+    else:
+        out, out_t = ours(x), theirs(xt)
+    _check(ours, theirs, out, out_t, rng, inputs)
+
+
+@pytest.mark.parametrize("mode,extra", MODES, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unbatched_input(mode, extra, batch_first, rng):
+    T, n_in, H = 5, 3, 4
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), n_in, H, num_layers=2, bidirectional=True,
+                         batch_first=batch_first, **extra)
+    x, xt = _pair(rng, (T, n_in))
+    h, ht = _pair(rng, (4, H))
+    if mode == "LSTM":
+        c, ct = _pair(rng, (4, H))
+        out, out_t = ours(x, (h, c)), theirs(xt, (ht, ct))
+        inputs = [(x, xt), (h, ht), (c, ct)]
+    else:
+        out, out_t = ours(x, h), theirs(xt, ht)
+        inputs = [(x, xt), (h, ht)]
+    _check(ours, theirs, out, out_t, rng, inputs)
+
+
+@pytest.mark.parametrize("config", [dict(), dict(num_layers=2, bidirectional=True, batch_first=True)])
+def test_lstm_projection(config, rng):
+    T, B, n_in, H, P = 4, 2, 3, 6, 4
+    ours, theirs = _twin(nn.LSTM, torch.nn.LSTM, n_in, H, proj_size=P, **config)
+    x, xt = _pair(rng, (B, T, n_in) if config.get("batch_first") else (T, B, n_in))
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    h, ht = _pair(rng, (L, B, P))
+    c, ct = _pair(rng, (L, B, H))
+    out, out_t = ours(x, (h, c)), theirs(xt, (ht, ct))
+    assert out[0].shape == tuple(out_t[0].shape)
+    _check(ours, theirs, out, out_t, rng, [(x, xt), (h, ht), (c, ct)])
+
+
+def test_float32_matches_torch(rng):
+    ours = nn.LSTM(5, 7, batch_first=True)
+    theirs = torch.nn.LSTM(5, 7, batch_first=True)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    x = rng.standard_normal((3, 6, 5)).astype(np.float32)
+    xa, xt = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, (h, c) = ours(xa)
+    out_t, (ht, ct) = theirs(xt)
+    assert out.dtype == np.float32 and h.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), atol=1e-5)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(autograd.tensor(g))
+    out_t.backward(torch.tensor(g))
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(ours.weight_hh_l0.grad.numpy(), theirs.weight_hh_l0.grad.numpy(), atol=1e-4)
+
+
+def test_only_final_state_used(rng):
+    """Gradients flow from h_n alone (the output's cotangent is zero), as in a classifier on the last state."""
+    ours, theirs = _twin(nn.GRU, torch.nn.GRU, 3, 4, num_layers=2, bidirectional=True)
+    x, xt = _pair(rng, (5, 2, 3))
+    _, h = ours(x)
+    _, ht = theirs(xt)
+    _check(ours, theirs, h, ht, rng, [(x, xt)])
+
+
+# ---------------------------------------------------------------- dropout between layers
+def test_dropout_between_layers():
+    rng = np.random.default_rng(1)
+    m = nn.LSTM(3, 8, num_layers=3, dropout=0.5)
+    x = autograd.tensor(rng.standard_normal((4, 2, 3)).astype(np.float32))
+    m.eval()
+    y_eval = m(x)[0].numpy()
+    np.testing.assert_array_equal(m(x)[0].numpy(), y_eval)  # eval: deterministic, no dropout
+    m.train()
+    y1, y2 = m(x)[0].numpy(), m(x)[0].numpy()
+    assert not np.allclose(y1, y_eval) and not np.allclose(y1, y2)  # train: a fresh mask each call
+    # the last layer gets no dropout: with one layer, train and eval agree
+    single = nn.GRU(3, 8, num_layers=1)
+    single.dropout = 0.5
+    np.testing.assert_array_equal(single.train()(x)[0].numpy(), single.eval()(x)[0].numpy())
+
+
+def test_dropout_eval_matches_torch(rng):
+    with pytest.warns(UserWarning):
+        _twin(nn.GRU, torch.nn.GRU, 3, 4, num_layers=1, dropout=0.3)
+    ours, theirs = _twin(nn.GRU, torch.nn.GRU, 3, 4, num_layers=2, dropout=0.3)
+    ours.eval()
+    theirs.eval()
+    x, xt = _pair(rng, (5, 2, 3))
+    _check(ours, theirs, ours(x), theirs(xt), rng, [(x, xt)])
+
+
+# ---------------------------------------------------------------- cells
+CELLS = [
+    ("RNNCell", dict(nonlinearity="tanh")),
+    ("RNNCell", dict(nonlinearity="relu")),
+    ("LSTMCell", {}),
+    ("GRUCell", {}),
+]
+
+
+@pytest.mark.parametrize("name,extra", CELLS, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("case", ["no_state", "state", "unbatched", "no_bias"])
+def test_cell_matches_torch(name, extra, case, rng):
+    n_in, H, B = 4, 5, 3
+    kwargs = dict(extra, bias=case != "no_bias")
+    ours, theirs = _twin(getattr(nn, name), getattr(torch.nn, name), n_in, H, **kwargs)
+    batch = () if case == "unbatched" else (B,)
+    x, xt = _pair(rng, batch + (n_in,))
+    inputs = [(x, xt)]
+    if case == "no_state":
+        out, out_t = ours(x), theirs(xt)
+    else:
+        h, ht = _pair(rng, batch + (H,))
+        inputs.append((h, ht))
+        if name == "LSTMCell":
+            c, ct = _pair(rng, batch + (H,))
+            inputs.append((c, ct))
+            out, out_t = ours(x, (h, c)), theirs(xt, (ht, ct))
+        else:
+            out, out_t = ours(x, h), theirs(xt, ht)
+    _check(ours, theirs, out, out_t, rng, inputs)
+
+
+def test_cell_unrolled_equals_layer(rng):
+    """An LSTMCell stepped by hand reproduces an LSTM layer with the same weights."""
+    layer = nn.LSTM(3, 4, dtype=autograd.float64)
+    cell = nn.LSTMCell(3, 4, dtype=autograd.float64)
+    cell.load_state_dict({k[:-3]: v for k, v in layer.state_dict().items()})
+    x = autograd.tensor(rng.standard_normal((5, 2, 3)))
+    out, (h_n, c_n) = layer(x)
+    h = c = None
+    for t in range(5):
+        h, c = cell(x[t], None if h is None else (h, c))
+        np.testing.assert_allclose(h.numpy(), out[t].numpy(), atol=1e-12)
+    np.testing.assert_allclose(c.numpy(), c_n[0].numpy(), atol=1e-12)
+
+
+# ---------------------------------------------------------------- higher derivatives
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_double_backward_matches_torch(mode, rng):
+    """create_graph=True: the gradient is itself differentiable (replayed in Tensor ops), equal to torch's."""
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 2, 3, bidirectional=True, batch_first=True)
+    x, xt = _pair(rng, (2, 3, 2))
+    v = rng.standard_normal((2, 3, 6))
+    out, out_t = ours(x)[0], theirs(xt)[0]
+    (gx,) = autograd.grad(out, x, autograd.tensor(v), create_graph=True)
+    (gxt,) = torch.autograd.grad(out_t, xt, torch.tensor(v), create_graph=True)
+    np.testing.assert_allclose(gx.numpy(), gxt.detach().numpy(), atol=1e-10)
+    w = rng.standard_normal(gx.shape)
+    autograd.backward(gx, autograd.tensor(w))
+    gxt.backward(torch.tensor(w))
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-9)
+    tp = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=1e-9, err_msg=name)
+
+
+# ---------------------------------------------------------------- structure
+@pytest.mark.parametrize("mode,kwargs", [
+    ("RNN", dict(num_layers=3, bidirectional=True, nonlinearity="relu")),
+    ("LSTM", dict(num_layers=2, bidirectional=True, proj_size=2)),
+    ("LSTM", dict(bias=False)),
+    ("GRU", dict(num_layers=2, bias=False, bidirectional=True)),
+])
+def test_parameter_names_shapes_and_init(mode, kwargs):
+    ours = getattr(nn, mode)(4, 5, **kwargs)
+    theirs = getattr(torch.nn, mode)(4, 5, **kwargs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    bound = 1 / np.sqrt(5)
+    for p in ours.parameters():
+        assert p.dtype == np.float32 and p.requires_grad
+        assert np.all(np.abs(p.numpy()) <= bound) and p.numpy().std() > bound / 4
+    assert [[tuple(w.shape) for w in ws] for ws in ours.all_weights] == \
+        [[tuple(w.shape) for w in ws] for ws in theirs.all_weights]
+    ours.flatten_parameters()
+
+
+@pytest.mark.parametrize("name,kwargs", [("RNNCell", dict(nonlinearity="relu", bias=False)), ("LSTMCell", {}),
+                                         ("GRUCell", {})])
+def test_cell_parameters_and_repr(name, kwargs):
+    ours, theirs = getattr(nn, name)(4, 5, **kwargs), getattr(torch.nn, name)(4, 5, **kwargs)
+    assert [(n, tuple(p.shape)) for n, p in ours.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
+
+
+# ---------------------------------------------------------------- errors
+def _raises_like_torch(ours_call, theirs_call):
+    with pytest.raises(Exception) as theirs:
+        theirs_call()
+    with pytest.raises(type(theirs.value)) as ours:
+        ours_call()
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_errors_match_torch(mode, rng):
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 4, 5, num_layers=2)
+    bad, bad_t = _pair(rng, (3, 2, 6))  # wrong feature size
+    _raises_like_torch(lambda: ours(bad), lambda: theirs(bad_t))
+    x4, x4_t = _pair(rng, (1, 3, 2, 4))
+    _raises_like_torch(lambda: ours(x4), lambda: theirs(x4_t))
+    x, xt = _pair(rng, (3, 2, 4))
+    h, ht = _pair(rng, (2, 3, 5))  # wrong batch in the state
+    if mode == "LSTM":
+        c, ct = _pair(rng, (2, 2, 5))
+        _raises_like_torch(lambda: ours(x, (h, c)), lambda: theirs(xt, (ht, ct)))
+        c, ct = _pair(rng, (2, 2, 7))
+        h, ht = _pair(rng, (2, 2, 5))
+        _raises_like_torch(lambda: ours(x, (h, c)), lambda: theirs(xt, (ht, ct)))
+    else:
+        _raises_like_torch(lambda: ours(x, h), lambda: theirs(xt, ht))
+        h2, h2t = _pair(rng, (2, 5))
+        _raises_like_torch(lambda: ours(x, h2), lambda: theirs(xt, h2t))
+    xf = autograd.tensor(rng.standard_normal((3, 2, 4)).astype(np.float32))
+    with pytest.raises(ValueError, match="does not match weight dtype"):
+        ours(xf)
+
+
+def test_constructor_errors():
+    for kwargs in [dict(dropout=1.5), dict(num_layers=0), dict(proj_size=5)]:
+        with pytest.raises(ValueError) as theirs:
+            torch.nn.LSTM(4, 5, **kwargs)
+        with pytest.raises(ValueError, match=str(theirs.value)[:20]):
+            nn.LSTM(4, 5, **kwargs)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        nn.GRU(4, 5, proj_size=2)
+    with pytest.raises(ValueError, match="Unknown nonlinearity 'sigmoid'"):
+        nn.RNN(4, 5, nonlinearity="sigmoid")
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cell_errors_match_torch(name, rng):
+    ours, theirs = _twin(getattr(nn, name), getattr(torch.nn, name), 4, 5)
+    bad, bad_t = _pair(rng, (3, 6))
+    _raises_like_torch(lambda: ours(bad), lambda: theirs(bad_t))
+    x, xt = _pair(rng, (3, 4))
+    h, ht = _pair(rng, (2, 5))
+    if name == "LSTMCell":
+        _raises_like_torch(lambda: ours(x, (h, h)), lambda: theirs(xt, (ht, ht)))
+    else:
+        _raises_like_torch(lambda: ours(x, h), lambda: theirs(xt, ht))
+    h, ht = _pair(rng, (3, 6))
+    if name == "LSTMCell":
+        _raises_like_torch(lambda: ours(x, (h, h)), lambda: theirs(xt, (ht, ht)))
+    else:
+        _raises_like_torch(lambda: ours(x, h), lambda: theirs(xt, ht))
+    x3, x3t = _pair(rng, (1, 3, 4))
+    _raises_like_torch(lambda: ours(x3), lambda: theirs(x3t))

@@ -1,0 +1,201 @@
+"""Convolution layers and functionals against their PyTorch twins (float64: outputs, input and parameter grads),
+higher derivatives, error messages, and the conv kernels against their numpy references."""
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+from autograd.kernels import conv as K
+
+torch = pytest.importorskip("torch")
+
+
+def twin(ours, theirs, x: np.ndarray, *, seed: int = 0, atol: float = 1e-10, train_steps: int = 1, extra=None):
+    """Copy ``theirs``' state into ``ours``; run both on ``x`` (float64) and compare outputs and every gradient."""
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(seed)
+    for _ in range(train_steps):
+        xa = autograd.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        ya, yt = ours(xa), theirs(xt)
+        if isinstance(yt, tuple):
+            np.testing.assert_array_equal(ya[1].numpy(), yt[1].numpy())
+            ya, yt = ya[0], yt[0]
+        assert tuple(ya.shape) == tuple(yt.shape)
+        np.testing.assert_allclose(ya.numpy(), yt.detach().numpy(), atol=atol, rtol=1e-7)
+        g = rng.standard_normal(tuple(yt.shape))
+        ya.backward(autograd.tensor(g))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=atol, rtol=1e-7)
+        params = dict(theirs.named_parameters())
+        for name, p in ours.named_parameters():
+            tp = params[name]
+            assert (p.grad is None) == (tp.grad is None), name
+            if p.grad is not None:
+                np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=atol, rtol=1e-7, err_msg=name)
+    for name, b in theirs.named_buffers():
+        ob = dict(ours.named_buffers())[name]
+        np.testing.assert_allclose(np.asarray(ob.numpy()), b.numpy(), atol=atol, rtol=1e-7, err_msg=name)
+    return ya
+
+
+CONV2D = [
+    dict(),
+    dict(stride=2, padding=1),
+    dict(stride=(2, 1), padding=(0, 2), dilation=(2, 1)),
+    dict(padding="same", dilation=2),
+    dict(padding="valid", groups=2, bias=False),
+    dict(groups=4, padding=1),
+    dict(padding=1, padding_mode="reflect"),
+    dict(padding=(1, 2), padding_mode="replicate"),
+    dict(padding=2, padding_mode="circular", stride=2),
+]
+
+
+@pytest.mark.parametrize("kw", CONV2D, ids=str)
+def test_conv2d_matches_torch(kw):
+    k = (3, 2) if kw.get("padding") != "same" else (2, 3)
+    ours = nn.Conv2d(4, 8, k, dtype=autograd.float64, **kw)
+    theirs = torch.nn.Conv2d(4, 8, k, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(1).standard_normal((2, 4, 7, 6))
+    twin(ours, theirs, x)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=2, dilation=2, groups=2),
+                                dict(padding="same", bias=False), dict(padding=1, padding_mode="circular")], ids=str)
+def test_conv1d_matches_torch(kw):
+    ours = nn.Conv1d(4, 6, 3, dtype=autograd.float64, **kw)
+    theirs = torch.nn.Conv1d(4, 6, 3, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    twin(ours, theirs, np.random.default_rng(2).standard_normal((3, 4, 10)))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                dict(stride=(2, 3), padding=(0, 1), output_padding=(1, 2), groups=2, bias=False),
+                                dict(stride=1, dilation=2, output_padding=1, groups=2)], ids=str)
+def test_conv_transpose2d_matches_torch(kw):
+    ours = nn.ConvTranspose2d(4, 6, (3, 2), dtype=autograd.float64, **kw)
+    theirs = torch.nn.ConvTranspose2d(4, 6, (3, 2), dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    twin(ours, theirs, np.random.default_rng(3).standard_normal((2, 4, 4, 5)))
+
+
+def test_conv_transpose2d_output_size():
+    ours = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, dtype=autograd.float64)
+    theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, dtype=torch.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 4))
+    y = ours(autograd.tensor(x), output_size=(8, 8))
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x), output_size=(8, 8)).detach().numpy())
+    with pytest.raises(ValueError, match="output size"):
+        ours(autograd.tensor(x), output_size=(10, 10))
+
+
+def test_unbatched_input_and_float32():
+    ours, theirs = nn.Conv2d(3, 5, 3, padding=1), torch.nn.Conv2d(3, 5, 3, padding=1)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((3, 6, 6)).astype(np.float32)
+    y = ours(autograd.tensor(x))
+    assert y.dtype == np.float32 and y.shape == (5, 6, 6)
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).detach().numpy(), atol=1e-5)
+
+
+def test_default_init_matches_torch_statistics():
+    autograd.manual_seed(0)
+    m = nn.Conv2d(16, 32, 3)
+    fan_in = 16 * 9
+    bound = 1 / np.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    w, b = m.weight.numpy(), m.bias.numpy()
+    assert w.shape == (32, 16, 3, 3) and b.shape == (32,)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(b).max() <= bound
+    assert abs(w.std() - bound / np.sqrt(3)) < 0.1 * bound
+    t = nn.ConvTranspose2d(4, 6, 3, groups=2)
+    assert t.weight.shape == (4, 3, 3, 3)
+    assert np.abs(t.bias.numpy()).max() <= 1 / np.sqrt(3 * 9)
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+
+
+def _t(rng, *shape):
+    return autograd.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def test_higher_derivatives():
+    rng = np.random.default_rng(0)
+    assert autograd.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
+                                  [_t(rng, 1, 4, 5, 4), _t(rng, 4, 2, 3, 2), _t(rng, 4)])
+    assert autograd.gradgradcheck(lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+                                  [_t(rng, 1, 2, 3, 3), _t(rng, 2, 3, 3, 2), _t(rng, 3)])
+    assert autograd.gradgradcheck(lambda x, w: F.conv1d(x, w, padding="same", dilation=2),
+                                  [_t(rng, 2, 2, 6), _t(rng, 3, 2, 2)])
+
+
+def test_double_backward_matches_torch():
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    xa, wa = autograd.tensor(x, requires_grad=True), autograd.tensor(w, requires_grad=True)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    (ga,) = autograd.grad((F.conv2d(xa, wa, padding=1) ** 2).sum(), [xa], create_graph=True)
+    (gt,) = torch.autograd.grad((torch.nn.functional.conv2d(xt, wt, padding=1) ** 2).sum(), [xt], create_graph=True)
+    (ga * ga).sum().backward()
+    (gt * gt).sum().backward()
+    np.testing.assert_allclose(wa.grad.numpy(), wt.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_errors_name_layer_and_shapes():
+    m = nn.Conv2d(3, 16, 3)
+    with pytest.raises(RuntimeError, match=r"Conv2d\(3, 16, .*expected input with 3 channels, got input of shape "
+                                           r"\(2, 4, 8, 8\)"):
+        m(autograd.zeros(2, 4, 8, 8))
+    with pytest.raises(RuntimeError, match=r"3-D \(unbatched\) or 4-D .* got input of shape \(8, 8\)"):
+        m(autograd.zeros(8, 8))
+    with pytest.raises(RuntimeError, match=r"padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\)"):
+        F.conv2d(autograd.zeros(1, 1, 2, 2), autograd.zeros(1, 1, 5, 5), padding=1)
+    with pytest.raises(RuntimeError, match=r"expected input\[1, 4, 5, 5\] to have 2 channels, but got 4"):
+        F.conv2d(autograd.zeros(1, 4, 5, 5), autograd.zeros(4, 1, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match="bias to be 1-dimensional with 3 elements"):
+        F.conv2d(autograd.zeros(1, 1, 5, 5), autograd.zeros(3, 1, 3, 3), autograd.zeros(4))
+    with pytest.raises(RuntimeError, match="same floating dtype"):
+        F.conv2d(autograd.zeros(1, 1, 5, 5, dtype=autograd.float64), autograd.zeros(3, 1, 3, 3))
+    with pytest.raises(ValueError, match="strided convolutions"):
+        nn.Conv2d(2, 2, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(RuntimeError, match="output padding must be smaller than either stride or dilation"):
+        F.conv_transpose2d(autograd.zeros(1, 2, 3, 3), autograd.zeros(2, 2, 3, 3), output_padding=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_match_numpy_reference(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 9, 8)).astype(dtype)
+    w = rng.standard_normal((6, 2, 3, 2)).astype(dtype)
+    args = ((2, 1), ((1, 2), (0, 1)), (1, 2))
+    out_hw = ((9 + 3 - 3) // 2 + 1, (8 + 1 - 3) // 1 + 1)
+    y = K.conv2d_forward(x, w, None, *args, out_hw, 2)
+    # reference: direct sum over the kernel
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 2), (0, 1)))
+    ref = np.zeros_like(y)
+    for o in range(6):
+        g = o // 3
+        for i in range(3):
+            for j in range(2):
+                patch = xp[:, 2 * g:2 * g + 2, i:i + 2 * (out_hw[0] - 1) + 1:2, 2 * j:2 * j + out_hw[1]]
+                ref[:, o] += np.einsum("nchw,c->nhw", patch, w[o, :, i, j])
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, ref, rtol=tol, atol=tol)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(K.conv2d_backward_input(g, w, x.shape, *args, 2),
+                               K.conv2d_backward_input_numpy(g, w, x.shape, *args, 2), rtol=tol, atol=tol)
+    # adjoint identity: <conv(x, w), g> = <x, conv^T(g, w)> = <w, corr(x, g)>
+    lhs = float((y.astype(np.float64) * g).sum())
+    gx = K.conv2d_backward_input(g, w, x.shape, *args, 2)
+    gw = K.conv2d_backward_weight(x, g, w.shape, *args, 2)
+    assert np.isclose(lhs, float((x.astype(np.float64) * gx).sum()), rtol=tol * 10)
+    assert np.isclose(lhs, float((w.astype(np.float64) * gw).sum()), rtol=tol * 10)

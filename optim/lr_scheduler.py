@@ -73,6 +73,9 @@ def _update_param_group_val(param_group: dict[str, Any], key: str, val: float) -
 
 
 class LRScheduler:
+    """Base class: ``step()`` advances ``last_epoch`` and writes ``get_lr()`` into each group's ``lr``; the
+    constructor records ``initial_lr`` and takes the first step (epoch 0)."""
+
     _get_lr_called_within_step: bool = False
     _is_initial: bool = False
 
@@ -212,7 +215,10 @@ class _initial_mode:
         self.o._is_initial = False
 
 
-class LambdaLR(LRScheduler):
+class _LambdaScheduler(LRScheduler):
+    """Shared by LambdaLR and MultiplicativeLR: one ``lr_lambda`` per group; callable objects' ``__dict__`` is
+    saved in the state dict (plain functions are not)."""
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -221,12 +227,15 @@ class LambdaLR(LRScheduler):
     ) -> None:
         self.optimizer = optimizer
         self.lr_lambdas: list[Callable[[int], float]]
-        if not isinstance(lr_lambda, list) and (not isinstance(lr_lambda, tuple)):
+        if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:
             if len(lr_lambda) != len(optimizer.param_groups):
                 raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
@@ -244,47 +253,18 @@ class LambdaLR(LRScheduler):
         for idx, fn in enumerate(lr_lambdas):
             if fn is not None:
                 self.lr_lambdas[idx].__dict__.update(fn)
+
+
+class LambdaLR(_LambdaScheduler):
+    """lr = base_lr * lr_lambda(epoch)."""
 
     def get_lr(self) -> list[float]:
         _warn_get_lr_called_within_step(self)
         return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
-class MultiplicativeLR(LRScheduler):
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas: list[Callable[[int], float]]
-        if not isinstance(lr_lambda, list) and (not isinstance(lr_lambda, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        for lr_lambda in self.lr_lambdas:
-            if not callable(lr_lambda):
-                raise TypeError(f"lr_lambda should be a function, but got {type(lr_lambda).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
-        state_dict["lr_lambdas"] = [None] * len(self.lr_lambdas)
-        for idx, fn in enumerate(self.lr_lambdas):
-            if not isinstance(fn, types.FunctionType):
-                state_dict["lr_lambdas"][idx] = fn.__dict__.copy()
-        return state_dict
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        lr_lambdas = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        state_dict["lr_lambdas"] = lr_lambdas
-        for idx, fn in enumerate(lr_lambdas):
-            if fn is not None:
-                self.lr_lambdas[idx].__dict__.update(fn)
+class MultiplicativeLR(_LambdaScheduler):
+    """lr *= lr_lambda(epoch) at every step after the first."""
 
     def get_lr(self) -> list[float]:
         _warn_get_lr_called_within_step(self)
@@ -293,11 +273,12 @@ class MultiplicativeLR(LRScheduler):
                 group["lr"] * lmbda(self.last_epoch)
                 for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)
             ]
-        else:
-            return _param_groups_val_list(self.optimizer, "lr")
+        return _param_groups_val_list(self.optimizer, "lr")
 
 
 class StepLR(LRScheduler):
+    """lr *= gamma every ``step_size`` epochs."""
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size = step_size
         self.gamma = gamma
@@ -314,6 +295,8 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
+    """lr *= gamma at each milestone (a repeated milestone applies gamma that many times)."""
+
     def __init__(
         self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
@@ -333,6 +316,8 @@ class MultiStepLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
+    """lr = base_lr * factor until ``total_iters``, then base_lr."""
+
     def __init__(
         self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
@@ -358,6 +343,8 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
+    """lr goes linearly from base_lr * start_factor to base_lr * end_factor over ``total_iters`` epochs."""
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -403,6 +390,8 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
+    """lr *= gamma every epoch."""
+
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -417,7 +406,29 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class _NestedSchedulers(LRScheduler):
+    """Shared by SequentialLR and ChainedScheduler: the state dict nests each inner scheduler's."""
+
+    _schedulers: Sequence[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state_dict["_schedulers"] = [None] * len(self._schedulers)
+        for idx, s in enumerate(self._schedulers):
+            state_dict["_schedulers"][idx] = s.state_dict()
+        return state_dict
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _schedulers = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        state_dict["_schedulers"] = _schedulers
+        for idx, s in enumerate(_schedulers):
+            self._schedulers[idx].load_state_dict(s)
+
+
+class SequentialLR(_NestedSchedulers):
+    """Run ``schedulers[i]`` between ``milestones[i-1]`` and ``milestones[i]``."""
+
     def __init__(
         self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int], last_epoch: int = -1
     ) -> None:
@@ -475,22 +486,10 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state_dict["_schedulers"] = [None] * len(self._schedulers)
-        for idx, s in enumerate(self._schedulers):
-            state_dict["_schedulers"][idx] = s.state_dict()
-        return state_dict
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = _schedulers
-        for idx, s in enumerate(_schedulers):
-            self._schedulers[idx].load_state_dict(s)
-
 
 class PolynomialLR(LRScheduler):
+    """lr = base_lr * (1 - min(epoch, total_iters)/total_iters) ** power."""
+
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         self.total_iters = total_iters
         self.power = power
@@ -513,6 +512,8 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min)(1 + cos(pi epoch / T_max))/2 (chainable form, as PyTorch)."""
+
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
@@ -547,7 +548,9 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_NestedSchedulers):
+    """Step every scheduler of the list, in order, at each ``step()``."""
+
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
         if len(schedulers) < 1:
             raise ValueError(
@@ -580,22 +583,12 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
 
-    def state_dict(self) -> dict[str, Any]:
-        state_dict = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state_dict["_schedulers"] = [None] * len(self._schedulers)
-        for idx, s in enumerate(self._schedulers):
-            state_dict["_schedulers"][idx] = s.state_dict()
-        return state_dict
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = _schedulers
-        for idx, s in enumerate(_schedulers):
-            self._schedulers[idx].load_state_dict(s)
-
 
 class ReduceLROnPlateau(LRScheduler):
+    """lr = max(lr * factor, min_lr) once the metric given to ``step(metric)`` has not improved (by
+    ``threshold``, relative or absolute, in ``mode`` min or max) for more than ``patience`` epochs; then wait
+    ``cooldown`` epochs."""
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -708,6 +701,9 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 class CyclicLR(LRScheduler):
+    """Cyclical learning rate between ``base_lr`` and ``max_lr`` (triangular, triangular2, exp_range or a
+    custom ``scale_fn``); cycles momentum (or Adam's beta1) inversely when ``cycle_momentum``."""
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -845,6 +841,8 @@ class CyclicLR(LRScheduler):
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: cosine annealing restarted every T_i epochs, T_i = T_0 * T_mult**i."""
+
     def __init__(
         self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
@@ -906,6 +904,9 @@ class _SchedulePhase(dict):
 
 
 class OneCycleLR(LRScheduler):
+    """The 1cycle policy: warm up from max_lr/div_factor to max_lr, then anneal (cos or linear) to
+    initial_lr/final_div_factor (``three_phase``: back to initial_lr first); momentum/beta1 cycles inversely."""
+
     def __init__(
         self,
         optimizer: Optimizer,

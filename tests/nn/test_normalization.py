@@ -1,0 +1,166 @@
+"""Normalization layers against their PyTorch twins (float64 outputs, input/parameter grads, running stats over
+several training steps, eval mode), higher derivatives, errors, and the norm kernels against numpy."""
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+from autograd.kernels import norm as K
+from tests.nn.test_conv import twin
+
+torch = pytest.importorskip("torch")
+
+BN = [dict(), dict(momentum=None), dict(momentum=0.3, eps=1e-3), dict(affine=False), dict(bias=False),
+      dict(track_running_stats=False), dict(track_running_stats=False, affine=False)]
+
+
+@pytest.mark.parametrize("kw", BN, ids=str)
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)], ids=str)
+def test_batchnorm1d_train_then_eval(kw, shape):
+    ours = nn.BatchNorm1d(3, dtype=autograd.float64, **kw)
+    theirs = torch.nn.BatchNorm1d(3, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    rng = np.random.default_rng(0)
+    if theirs.affine:  # non-trivial affine parameters
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            if theirs.bias is not None:
+                theirs.bias.uniform_(-1, 1)
+    for step in range(3):  # running stats after several steps (and each step's output and grads)
+        twin(ours, theirs, rng.standard_normal(shape) * 2 + 1, seed=step) if step == 0 else _step(ours, theirs, rng, shape)
+    if theirs.track_running_stats:
+        assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked) == 3
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal(shape)
+    twin_eval(ours, theirs, x)
+
+
+def _step(ours, theirs, rng, shape):
+    """One more training step on both, without reloading ``ours`` from ``theirs`` (stats evolve independently)."""
+    x = rng.standard_normal(shape) * 2 + 1
+    ya, yt = ours(autograd.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(ya.numpy(), yt.detach().numpy(), atol=1e-10)
+    for name, b in theirs.named_buffers():
+        np.testing.assert_allclose(dict(ours.named_buffers())[name].numpy(), b.numpy(), rtol=1e-10, err_msg=name)
+
+
+def twin_eval(ours, theirs, x):
+    xa, xt = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yt = ours(xa), theirs(xt)
+    np.testing.assert_allclose(ya.numpy(), yt.detach().numpy(), atol=1e-10)
+    g = np.random.default_rng(9).standard_normal(x.shape)
+    ya.backward(autograd.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), atol=1e-10, err_msg=name)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(momentum=None), dict(affine=False, track_running_stats=False)], ids=str)
+def test_batchnorm2d(kw):
+    ours = nn.BatchNorm2d(4, dtype=autograd.float64, **kw)
+    theirs = torch.nn.BatchNorm2d(4, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    rng = np.random.default_rng(1)
+    twin(ours, theirs, rng.standard_normal((3, 4, 5, 6)) * 3 - 1)
+    for _ in range(2):
+        _step(ours, theirs, rng, (3, 4, 5, 6))
+    ours.eval()
+    theirs.eval()
+    twin_eval(ours, theirs, rng.standard_normal((2, 4, 3, 3)))
+
+
+def test_batchnorm_float32_default_and_state_dict_keys():
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32)
+    y = ours(autograd.tensor(x))
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
+    assert ours.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(elementwise_affine=False), dict(bias=False), dict(eps=1e-2)], ids=str)
+@pytest.mark.parametrize("nshape", [(5,), (4, 5)], ids=str)
+def test_layernorm(kw, nshape):
+    ours = nn.LayerNorm(nshape, dtype=autograd.float64, **kw)
+    theirs = torch.nn.LayerNorm(nshape, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    if theirs.elementwise_affine:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            if theirs.bias is not None:
+                theirs.bias.uniform_(-1, 1)
+    twin(ours, theirs, np.random.default_rng(2).standard_normal((2, 3, 4, 5)))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(affine=False), dict(bias=False)], ids=str)
+@pytest.mark.parametrize("shape", [(2, 6), (2, 6, 5), (3, 6, 2, 3)], ids=str)
+def test_groupnorm(kw, shape):
+    ours = nn.GroupNorm(3, 6, dtype=autograd.float64, **kw)
+    theirs = torch.nn.GroupNorm(3, 6, dtype=torch.float64, **kw)
+    assert repr(ours) == repr(theirs)
+    if theirs.affine:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            if theirs.bias is not None:
+                theirs.bias.uniform_(-1, 1)
+    twin(ours, theirs, np.random.default_rng(3).standard_normal(shape))
+
+
+def _t(rng, *shape):
+    return autograd.tensor(rng.standard_normal(shape), requires_grad=True)
+
+
+def test_higher_derivatives():
+    rng = np.random.default_rng(0)
+    x, w, b = _t(rng, 3, 4, 2), _t(rng, 4), _t(rng, 4)
+    assert autograd.gradgradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [x, w, b])
+    assert autograd.gradgradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [x, w, b])
+    assert autograd.gradgradcheck(lambda x, w: F.layer_norm(x, (4, 2), w.reshape(4, 1).expand(4, 2)), [x, w])
+
+
+def test_double_backward_matches_torch():
+    x = np.random.default_rng(4).standard_normal((5, 3))
+    xa, xt = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ga,) = autograd.grad((F.layer_norm(xa, (3,)) ** 3).sum(), [xa], create_graph=True)
+    (gt,) = torch.autograd.grad((torch.nn.functional.layer_norm(xt, (3,)) ** 3).sum(), [xt], create_graph=True)
+    np.testing.assert_allclose(ga.detach().numpy(), gt.detach().numpy(), atol=1e-10)
+    (ga ** 2).sum().backward()
+    (gt ** 2).sum().backward()
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-8)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3.*expected 2D or 3D input \(got 4D input"):
+        nn.BatchNorm1d(3)(autograd.zeros(2, 3, 4, 4))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3.*expected input with 3 channels .* shape \(2, 4, 5, 5\)"):
+        nn.BatchNorm2d(3)(autograd.zeros(2, 4, 5, 5))
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size \[1, 3\]"):
+        nn.BatchNorm1d(3)(autograd.zeros(1, 3))
+    with pytest.raises(RuntimeError, match=r"normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input "
+                                           r"of size\[2, 3\]"):
+        nn.LayerNorm(4)(autograd.zeros(2, 3))
+    with pytest.raises(RuntimeError, match=r"divisible by num_groups, but got input of shape \[2, 6, 4\] and num_groups=4"):
+        F.group_norm(autograd.zeros(2, 6, 4), 4)
+    with pytest.raises(ValueError, match=r"num_channels \(6\) must be divisible by num_groups \(4\)"):
+        nn.GroupNorm(4, 6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("view", [(4, 3, 10), (1, 7, 12), (1, 1, 5)], ids=str)
+def test_kernels_match_numpy(dtype, view):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(view) * 3 + 2).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(K.normalize(x, 1e-5), K.normalize_numpy(x, 1e-5)):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    xhat, _, _, invstd = K.normalize_numpy(x, 1e-5)
+    gh = rng.standard_normal(view).astype(dtype)
+    np.testing.assert_allclose(K.normalize_backward(gh, xhat, invstd), K.normalize_backward_numpy(gh, xhat, invstd),
+                               rtol=tol * 10, atol=tol * 10)

@@ -196,10 +196,15 @@ class IndexPut(Op):
         if ctx.needs_input_grad[0]:
             keep = np.ones(g.shape, bool)
             _assign(keep, ctx.basic, ctx.adv, False)
-            gx = E.where(_make(keep), g, _make(np.zeros((), g.dtype)))
+            gx = _keep(g, keep)
         if ctx.needs_input_grad[1]:
             gv = GetItem.apply(g, ctx.basic, ctx.adv)
         return gx, gv, None, None
+
+
+def _keep(g: Tensor, keep: np.ndarray) -> Tensor:
+    """g where ``keep``, else 0 (the gradient of values that were overwritten)."""
+    return E.where(_make(keep), g, _make(np.zeros((), g.dtype)))
 
 
 def _assign(a: np.ndarray, basic: tuple, adv, v) -> None:
@@ -282,7 +287,7 @@ def _check_index(name: str, x: Tensor, dim: int, index, bigger=None) -> tuple[np
                 f"{name}(): Expected index {list(index.shape)} to be no larger than src {list(bigger)} at "
                 f"dimension {k}"
             )
-    if index.size and (index.max() >= xs[d] or index.min() < -xs[d]):
+    if index.size and (index.max() >= xs[d] or index.min() < 0):
         bad = index.max() if index.max() >= xs[d] else index.min()
         raise IndexError(f"{name}(): index {bad} is out of bounds for dimension {d} with size {xs[d]}")
     return index, d
@@ -371,7 +376,7 @@ class Scatter(Op):
             if ctx.reduce is None:
                 keep = np.ones(g.shape or (1,), bool)
                 keep[_along(index.reshape(index.shape or (1,)), dim)] = False
-                gx = E.where(_make(keep.reshape(g.shape)), g, _make(np.zeros((), g.dtype)))
+                gx = _keep(g, keep.reshape(g.shape))
             else:
                 gx = g
         if ctx.needs_input_grad[2]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import operator
 from collections.abc import Sequence
 
@@ -59,6 +60,9 @@ def _ints(seq) -> tuple:
 # ---- reshape / view ----
 def _infer_shape(shape: tuple, numel: int) -> tuple:
     """Resolve one -1 in ``shape`` for ``numel`` elements; RuntimeError naming both sizes otherwise."""
+    if type(shape) is tuple and -1 not in shape and all(type(s) is int and s >= 0 for s in shape) \
+            and math.prod(shape) == numel:
+        return shape  # the common, already resolved case
     shape = _ints(shape)
     infer = [i for i, s in enumerate(shape) if s == -1]
     if len(infer) > 1:
@@ -118,20 +122,12 @@ class View(Reshape):
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """The elements of ``x`` in row-major order with shape ``shape`` (one entry may be -1)."""
     x = _tensor(x)
-    shape = _infer_shape(shape, x._data.size)
-    if shape == x._data.shape:
-        return Reshape.apply(x, shape) if x._requires_grad else _alias(x)
-    return Reshape.apply(x, shape)
+    return Reshape.apply(x, _infer_shape(shape, x._data.size))
 
 
 def view(x: Tensor, shape: Sequence[int]) -> Tensor:
     """Like ``reshape`` but never copies: RuntimeError when the memory layout does not allow it."""
     return View.apply(x, _infer_shape(shape, x._data.size))
-
-
-def _alias(x: Tensor) -> Tensor:
-    """A view of all of ``x`` (no graph node needed: x does not require grad)."""
-    return Reshape.apply(x, x._data.shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -216,7 +212,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     x = _tensor(x)
     if x.ndim == 0:
         canonical_dim(dim0, 0), canonical_dim(dim1, 0)
-        return _alias(x) if not x._requires_grad else Permute.apply(x, ())
+        return Permute.apply(x, ())
     d0, d1 = canonical_dim(dim0, x.ndim), canonical_dim(dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -287,10 +283,7 @@ def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
                 f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}"
             )
         shape.append(s)
-    shape = tuple(shape)
-    if shape == x._data.shape and not x._requires_grad:
-        return _alias(x)
-    return Expand.apply(x, shape)
+    return Expand.apply(x, tuple(shape))
 
 
 def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:

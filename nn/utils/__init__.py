@@ -1,1 +1,6 @@
-"""nn.utils (being written)."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion, and regularisers (``l1_penalty``,
+``l2_penalty``, ``elastic_net_penalty``, the ``max_norm_`` constraint)."""
+
+from .clip_grad import *
+from .convert_parameters import *
+from .regularization import *

@@ -3,7 +3,7 @@
 The public names of the contract (``shared/API.md``, section "nn").
 """
 
-from . import functional, metrics
+from . import functional, init, metrics, utils
 from .module import *
 from .modules.activation import *
 from .modules.attention import *

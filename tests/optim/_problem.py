@@ -67,3 +67,19 @@ def run_torch(torch, cls, kwargs: dict, steps: int, init=INIT):
             closure()
             opt.step()
     return params, opt
+
+
+def assert_resumes_identically(cls, kwargs: dict, steps: int) -> None:
+    """Stop at steps // 2, checkpoint (deep copy of the state dict), resume on a fresh model and optimizer:
+    the parameters end bit-for-bit where an uninterrupted run ends."""
+    from optim.optimizer import _copy_value
+
+    full, _ = run_ours(cls, kwargs, steps)
+    half, opt = run_ours(cls, kwargs, steps // 2)
+    saved = _copy_value(opt.state_dict())
+    params = ours([p.numpy() for p in half])
+    opt2 = cls(params, **kwargs)
+    opt2.load_state_dict(saved)
+    resumed, _ = run_ours(cls, kwargs, steps - steps // 2, params=params, opt=opt2)
+    for p, q in zip(full, resumed):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())

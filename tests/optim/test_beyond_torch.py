@@ -7,9 +7,8 @@ import pytest
 
 import autograd
 import optim
-from optim.optimizer import _copy_value
 
-from ._problem import INIT, loss_and_grads, ours, run_ours, set_grads_ours
+from ._problem import INIT, assert_resumes_identically, loss_and_grads, ours, run_ours, set_grads_ours
 
 STEPS = 50
 
@@ -98,15 +97,7 @@ def test_nag_without_closure_holds_the_look_ahead_point():
 
 @pytest.mark.parametrize("cls,kw", [(optim.Lion, dict(lr=1e-3)), (optim.Momentum, dict()), (optim.NAG, dict())])
 def test_state_dict_round_trip(cls, kw):
-    full, _ = run_ours(cls, kw, STEPS)
-    half, opt = run_ours(cls, kw, STEPS // 2)
-    saved = _copy_value(opt.state_dict())
-    params = ours([p.numpy() for p in half])
-    opt2 = cls(params, **kw)
-    opt2.load_state_dict(saved)
-    resumed, _ = run_ours(cls, kw, STEPS - STEPS // 2, params=params, opt=opt2)
-    for p, q in zip(full, resumed):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert_resumes_identically(cls, kw, STEPS)
 
 
 @pytest.mark.parametrize("cls,kw,msg", [

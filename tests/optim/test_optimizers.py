@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import optim
-from optim.optimizer import _copy_value
 
-from ._problem import INIT, loss_and_grads, ours, run_ours, run_torch, set_grads_ours
+from ._problem import INIT, assert_resumes_identically, loss_and_grads, ours, run_ours, run_torch, set_grads_ours
 
 torch = pytest.importorskip("torch")
 
@@ -88,18 +87,7 @@ def test_trajectory_matches_torch(name, kwargs):
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
 def test_state_dict_round_trip_mid_run(name, kwargs):
-    cls = getattr(optim, name)
-    steps = _steps(name)
-    full, _ = run_ours(cls, kwargs, steps)
-    half, opt = run_ours(cls, kwargs, steps // 2)
-    saved = _copy_value(opt.state_dict())
-    # a fresh model holding the same weights and a fresh optimizer resumed from the checkpoint
-    params = ours([p.numpy() for p in half])
-    opt2 = cls(params, **kwargs)
-    opt2.load_state_dict(saved)
-    resumed, _ = run_ours(cls, kwargs, steps - steps // 2, params=params, opt=opt2)
-    for p, q in zip(full, resumed):
-        np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert_resumes_identically(getattr(optim, name), kwargs, _steps(name))
 
 
 def _sparse_batches(n_steps, rng):

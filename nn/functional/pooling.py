@@ -54,10 +54,10 @@ def _geometry(x, nd, fname, kernel_size, stride, padding, dilation, ceil_mode) -
     if any(v <= 0 for v in k) or any(v <= 0 for v in s) or any(v <= 0 for v in d):
         raise RuntimeError(f"{fname}: kernel_size, stride and dilation must be greater than zero, but got "
                            f"kernel_size={k}, stride={s}, dilation={d}")
-    for pp, kk, dd in zip(p, k, d):
-        if pp < 0 or pp > ((kk - 1) * dd + 1) // 2:
-            raise RuntimeError(f"{fname}: pad should be at most half of effective kernel size, but got pad={pp}, "
-                               f"kernel_size={kk} and dilation={dd}")
+    for pp, kk in zip(p, k):
+        if pp < 0 or pp > kk // 2:
+            raise RuntimeError(f"{fname}: pad should be at most half of kernel size, but got pad={pp} and "
+                               f"kernel_size={kk}")
     in_sp = x.shape[-nd:]
     out = tuple(pool_output_size(i, kk, pp, ss, dd, ceil_mode) for i, kk, pp, ss, dd in zip(in_sp, k, p, s, d))
     if any(o < 1 for o in out):

@@ -1,0 +1,123 @@
+"""Views and the version counter: a view shares its base's memory and version, so an in-place change made
+through either one is caught by backward when the other was saved for gradient computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as A
+
+
+def _nonleaf(shape=(2, 3)):
+    w = A.tensor(np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape), requires_grad=True)
+    return w, w * 1.0
+
+
+def test_views_share_the_version_counter():
+    x = A.zeros(3, 4)
+    v = x[1:]
+    w = v.t()[1:].unsqueeze(0)  # a view of a view of a view of x
+    assert v._version is x._version and w._version is x._version
+    x[0, 0] = 1.0
+    assert v._version[0] == 1 and w._version[0] == 1
+    v[0] = 2.0
+    assert x._version[0] == 2
+    assert x.numpy()[1].tolist() == [2.0] * 4
+
+
+def test_modifying_a_saved_tensor_then_backward_raises_naming_the_op():
+    w, a = _nonleaf()
+    b = a * a  # Mul saves a
+    a.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*MulBackward.*version 1; expected "
+                                           r"version 0"):
+        b.backward(A.ones(2, 3))
+
+
+def test_modifying_the_base_invalidates_a_saved_view():
+    w, a = _nonleaf()
+    v = a.view(6)
+    b = v * v  # saves the view
+    a[0, 0] = 5.0  # in place through the base (recorded: a is not a leaf)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*MulBackward"):
+        b.backward(A.ones(6))
+
+
+def test_modifying_a_view_invalidates_the_saved_base():
+    w, a = _nonleaf()
+    b = a * a  # saves the base
+    with A.no_grad():
+        a.t()[0, 1] = 3.0  # written through a view, no graph recorded, still bumps the shared version
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*MulBackward"):
+        b.backward(A.ones(2, 3))
+
+
+def test_setitem_on_a_saved_tensor_is_caught():
+    w, a = _nonleaf()
+    b = a.exp() * a
+    a[:, 0] = 0.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.backward(A.ones(2, 3))
+
+
+def test_in_place_through_a_view_with_autograd_is_refused():
+    w, a = _nonleaf()
+    v = a[0]
+    with pytest.raises(RuntimeError, match="in-place modification of a view"):
+        v.mul_(2.0)
+    with pytest.raises(RuntimeError, match="in-place modification of a view"):
+        v[0] = w[1, 1] * 2
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w[0] = 1.0
+
+
+def test_unsaved_in_place_changes_are_fine_and_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).standard_normal((3, 4))
+    w, tw = A.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    a, ta = w * 2, tw * 2
+    a[1] = a[0] * 3  # index_put with a value that depends on a itself
+    ta[1] = ta[0] * 3
+    a[:, 2] = 0.0
+    ta[:, 2] = 0.0
+    out, tout = a.exp(), ta.exp()
+    seed = np.random.default_rng(1).standard_normal((3, 4))
+    out.backward(A.tensor(seed))
+    tout.backward(torch.tensor(seed))
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy())
+    assert a.grad_fn is not None and a._version[0] == 2
+
+
+def test_views_see_in_place_changes_of_the_base_and_vice_versa():
+    x = A.tensor(np.arange(6.0).reshape(2, 3))
+    col = x[:, 1]
+    flat = x.view(-1)
+    parts = x.split(1, 1)
+    x.mul_(10.0)
+    assert col.tolist() == [10.0, 40.0]
+    assert flat.tolist() == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    assert parts[2].tolist() == [[20.0], [50.0]]
+    flat[0] = -1.0
+    assert x.numpy()[0, 0] == -1.0
+
+
+def test_expanded_views_are_read_only():
+    x = A.zeros(3)
+    e = x.expand(2, 3)
+    assert e._base is x
+    with pytest.raises(RuntimeError, match="read-only"):
+        e[0, 0] = 1.0
+
+
+def test_copies_do_not_share_the_version():
+    x = A.zeros(2, 3)
+    for c in (x.flip(0), x[[0, 1]], x[x > -1], A.cat([x, x]), x.repeat(2, 1), x.t().reshape(6)):
+        assert c._version is not x._version and c._base is None
+
+
+def test_detach_of_a_view_shares_the_counter():
+    w, a = _nonleaf()
+    v = a[0]
+    d = v.detach()
+    assert d._version is a._version

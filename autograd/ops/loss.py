@@ -56,8 +56,14 @@ def _grad_scale(g, reduction: str, denom, cdim: int):
     if reduction == "none":
         return g.unsqueeze(cdim) if _mode.enabled else _make(np.expand_dims(g._data, cdim))
     if reduction == "mean":
-        return g / denom
+        return g * _inv(denom)
     return g
+
+
+def _inv(denom) -> float:
+    """1 / the mean's denominator; 0 when it is 0 (every target ignored: the loss is nan, its gradient 0, as in
+    PyTorch, whose gradient only touches the non-ignored targets)."""
+    return 0.0 if denom == 0 else 1.0 / float(denom)
 
 
 class CrossEntropy(Op):
@@ -99,7 +105,7 @@ class CrossEntropy(Op):
         if ctx.reduction == "none":
             gs = np.expand_dims(gs, cdim)
         elif ctx.reduction == "mean":
-            gs = gs / ctx.denom
+            gs = gs * _inv(ctx.denom)
         lp = logp._data
         prob_target = target.dtype.kind == "f"
         gx = gt = None
@@ -134,7 +140,7 @@ def _cross_entropy_backward_graph(ctx, g, x, target):
     if ctx.reduction == "none":
         gs = g.unsqueeze(cdim)
     elif ctx.reduction == "mean":
-        gs = g / ctx.denom
+        gs = g * _inv(ctx.denom)
     logp = x.log_softmax(cdim)
     prob_target = target.dtype.kind == "f"
     gx = gt = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -263,8 +265,31 @@ def test_bce_with_logits_pos_weight_gradient_is_exact():
               [X34, T01, CW], [0, 1, 2])
 
 
-def test_all_ignored_mean_is_nan_like_torch():
-    compare(lambda F, L, x, t: F.cross_entropy(x, t, reduction="mean"), [LOGITS[:2], np.array([-100, -100])], [])
+def test_all_ignored_mean_is_nan_with_zero_gradient_like_torch():
+    for fn in (F.cross_entropy, F.nll_loss):
+        out = compare(lambda F, L, x, t, fn=fn: getattr(F, fn.__name__)(x, t), [LOGITS[:2], np.array([-100, -100])])
+        assert np.isnan(out.item())
+
+
+@settings(max_examples=25)
+@given(n=st.integers(1, 3), ncls=st.integers(1, 5), spatial=st.lists(st.integers(1, 3), max_size=2),
+       smoothing=st.sampled_from([0.0, 0.25]), reduction=st.sampled_from(REDUCTIONS), batched=st.booleans(),
+       probs=st.booleans(), weighted=st.booleans(), seed=st.integers(0, 2**16))
+def test_cross_entropy_any_shape_matches_torch(n, ncls, spatial, smoothing, reduction, batched, probs, weighted, seed):
+    rng = np.random.default_rng(seed)
+    shape = (n, ncls, *spatial) if batched else (ncls,)
+    x = rng.standard_normal(shape)
+    if probs:
+        t = softmax(rng.standard_normal(shape), 0 if not batched else 1)
+    else:
+        t = rng.integers(0, ncls, shape[:1] + shape[2:] if batched else ())
+        t = np.where(rng.random(t.shape) < 0.2, -100, t)
+    w = rng.uniform(0.5, 2, ncls)
+    arrays = [x, t, w] if weighted else [x, t]
+    out = compare(lambda F, L, x, t, *w: F.cross_entropy(x, t, *w, reduction=reduction, label_smoothing=smoothing),
+                  arrays, [0, 1] if probs else [0])
+    expected = () if reduction != "none" else (shape[:1] + shape[2:] if batched else ())
+    assert tuple(out.shape) == expected
 
 
 # ---- double backward through the fused ops (create_graph) ----

@@ -188,7 +188,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        scale = 2.0 / ctx.denom if ctx.denom else float("inf")
+        scale = 2.0 / ctx.denom if ctx.denom else float("nan")  # no degrees of freedom: nan, as the value
         centered = x - mean(x, ctx.axes, keepdim=True)
         return expand_reduced(g, ctx.in_shape, ctx.axes, ctx.keepdim) * centered * scale, None, None, None
 
@@ -250,7 +250,7 @@ class Prod(Op):
             return ge * expand_reduced(out, shape, axes, keepdim) / x, None, None, None
         dt = xd.dtype
         count = np.sum(zero, axis=axes, keepdims=True)
-        x_safe = x + _mask(zero, dt)  # zeros replaced by ones
+        x_safe = x * _mask(~zero, dt) + _mask(zero, dt)  # zeros replaced by ones (no dependence on them)
         nz_prod = prod(x_safe, axes, keepdim=True)  # product of the non-zero entries of each slice
         x_zero = sum(x * _mask(zero, dt), axes, keepdim=True)  # the zero itself (0), kept for 2nd derivatives
         one = np.broadcast_to(count == 1, shape)
@@ -538,8 +538,9 @@ class Cumprod(Op):
     """y_k = prod_{j<=k} x_j along ``axis``; d/dx_i = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j
 
     Computed without dividing by zero: before the first zero z of a slice, (reversed cumsum of g*y) / x_i;
-    at z, y_{z-1} * sum_{k>=z} g_k prod_{z<j<=k} x_j; after z, 0. All masks are constants, so the formula is
-    itself differentiable (create_graph=True).
+    at z, y_{z-1} * sum_{k>=z} g_k prod_{z<j<=k} x_j; after z, 0 (written as x_z times its cofactor). All
+    masks are constants, so the formula is itself differentiable (create_graph=True); second derivatives are
+    exact when each slice has at most one zero.
     """
 
     @staticmethod
@@ -568,11 +569,16 @@ class Cumprod(Op):
         before = pos < first
         x_safe = x * _mask(before, dt) + _mask(~before, dt)
         term1 = ReverseCumsum.apply(g * y, axis) / x_safe * _mask(before, dt)
-        x_after = x * _mask(pos > first, dt) + _mask(pos <= first, dt)  # ones up to and including the zero
-        tail = sum(g * cumprod(x_after, axis) * _mask(pos >= first, dt), axis, keepdim=True)
+        after = pos > first
+        x_after = x * _mask(after, dt) + _mask(~after, dt)  # ones up to and including the zero
+        gc = g * cumprod(x_after, axis) * _mask(pos >= first, dt)
         y_prev = sum(y * _mask(pos == first - 1, dt), axis, keepdim=True) + _mask(first == 0, dt)
-        term2 = _mask(pos == first, dt) * y_prev * tail
-        return term1 + term2, None, None
+        term2 = _mask(pos == first, dt) * y_prev * sum(gc, axis, keepdim=True)
+        # after z the value is 0, but it is x_z times something: kept so that second derivatives are right
+        x_z = sum(x * _mask(pos == first, dt), axis, keepdim=True)
+        x_after_safe = x_after * _mask(x_after._data != 0, dt) + _mask(x_after._data == 0, dt)
+        term3 = ReverseCumsum.apply(gc, axis) / x_after_safe * (x_z * y_prev) * _mask(after, dt)
+        return term1 + term2 + term3, None, None
 
 
 def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:  # noqa: A002

@@ -116,6 +116,7 @@ from .random import (
     randperm,
     seed,
 )
+from .serialization import load, save
 from .tensor import Tensor
 
 multiply = mul

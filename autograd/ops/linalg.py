@@ -21,7 +21,8 @@ __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "inner", "outer", "ger", "einsu
 
 
 def _tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else _make(np.asarray(x))
+    """Tensors pass through; arrays keep their dtype; Python data follows ``autograd.tensor`` (floats -> float32)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _shape_str(shape: tuple) -> str:

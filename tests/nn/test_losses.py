@@ -187,6 +187,10 @@ def _cases():
             (f"gaussian-lastdim1-clamped-{r}", lambda F, L, x, t, v, r=r: F.gaussian_nll_loss(x, t, v, eps=0.5,
                                                                                             reduction=r),
              [X34, Y34, uniform(0.1, 2, 3, 1)], None),
+            (f"gaussian-middim1-{r}", lambda F, L, x, t, v, r=r: F.gaussian_nll_loss(x, t, v, reduction=r),
+             [randn(2, 3, 4), randn(2, 3, 4), uniform(0.1, 2, 2, 1, 4)], None),
+            (f"kl-zero-targets-{r}", lambda F, L, x, t, r=r: F.kl_div(x, t, reduction=r),
+             [log_softmax(LOGITS, 1), PROBS * (RNG.random((5, 4)) < 0.6)], [0]),
             (f"gaussian-float-{r}", lambda F, L, x, t, r=r: F.gaussian_nll_loss(x, t, 0.7, reduction=r), [X34, Y34],
              None),
         ]
@@ -211,6 +215,18 @@ CASES = _cases()
 def test_loss_matches_torch(case):
     _, fn, arrays, grad_idx = case
     compare(fn, arrays, grad_idx)
+
+
+FLOAT32 = [c for c in CASES if c[0].endswith("-mean")]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("case", FLOAT32, ids=[c[0] for c in FLOAT32])
+def test_loss_matches_torch_float32(case):
+    """Same rows in float32: the result keeps float32 (as torch's) and agrees to float32 precision."""
+    _, fn, arrays, grad_idx = case
+    arrays = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in arrays]
+    compare(fn, arrays, grad_idx, rtol=2e-5, atol=2e-6)
 
 
 GRADCHECK = [c for c in CASES if not c[0].endswith(("-none", "-mean"))]  # 'sum' rows: one per loss and option

@@ -207,3 +207,25 @@ def test_warns_when_scheduler_steps_before_optimizer():
     s = ours_lrs.StepLR(opt, 3)
     with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
         s.step()
+
+
+def test_plot_script_draws_every_scheduler(tmp_path):
+    """benchmarks/plot_schedules.py covers every scheduler of the contract and writes a PNG."""
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "plot_schedules.py")
+    spec = importlib.util.spec_from_file_location("plot_schedules", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    names = " ".join(mod.SCHEDULES)
+    for cls in ours_lrs.__all__:
+        if cls != "LRScheduler":
+            assert cls in names, cls
+    for make in mod.SCHEDULES.values():  # every curve computes and moves
+        lrs, _ = mod.curve(make)
+        assert len(lrs) == mod.STEPS and len(set(lrs)) > 1
+    out = tmp_path / "s.png"
+    mod.main(str(out), dpi=30, only=list(mod.SCHEDULES)[:2])  # drawing all 19 panels is matplotlib's slow part
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

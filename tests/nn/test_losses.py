@@ -200,6 +200,12 @@ def _cases():
         for delta in (1.0, 0.3):
             c.append((f"huber-{delta}-{r}", lambda F, L, x, y, r=r, d=delta: F.huber_loss(x, y, reduction=r, delta=d),
                       [X34, Y34], None))
+    c.append(("triplet-unbatched", lambda F, L, a, p, n: F.triplet_margin_loss(a, p, n, swap=True, reduction="sum"),
+              [randn(3), randn(3), randn(3)], None))
+    c.append(("cosine-unbatched", lambda F, L, a, b, t: F.cosine_embedding_loss(a, b, t, reduction="sum"),
+              [randn(4), randn(4), np.array(-1.0)], [0, 1]))
+    c.append(("ranking-2d", lambda F, L, a, b, t: F.margin_ranking_loss(a, b, t, reduction="sum"),
+              [randn(2, 3), randn(2, 3), signs(2, 3)], None))
     c.append(("kl-batchmean", lambda F, L, x, t: F.kl_div(x, t, reduction="batchmean"),
               [log_softmax(LOGITS, 1), PROBS], None))
     c.append(("kl-batchmean-logtarget", lambda F, L, x, t: F.kl_div(x, t, reduction="batchmean", log_target=True),
@@ -330,6 +336,20 @@ def test_double_backward_matches_torch(name, fn, arrays):
     ((tg * torch.tensor(v)).sum()).backward()
     for i in idx:
         np.testing.assert_allclose(ours[i].grad.numpy(), theirs[i].grad.numpy(), rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("name,fn,arrays,idx", [
+    ("ce-index-none", lambda x, t, w: F.cross_entropy(x, t, w, label_smoothing=0.2, reduction="none"),
+     [LOGITS[:3], IDX_IGN[:3], CW], [0]),
+    ("ce-probs", lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1), [LOGITS[:3], PROBS[:3]], [0, 1]),
+    ("nll-none", lambda x, t: F.nll_loss(x, t, reduction="none"), [LOGITS[:3], IDX[:3]], [0]),
+    ("bce", lambda x, y: F.binary_cross_entropy(x, y, reduction="none"), [P34[:2], T01[:2]], [0, 1]),
+    ("bcelogits", lambda x, y, pw: F.binary_cross_entropy_with_logits(x, y, pos_weight=pw, reduction="none"),
+     [X34[:2], T01[:2], CW], [0, 1, 2]),
+])
+def test_fused_loss_gradgradcheck(name, fn, arrays, idx):
+    xs = [_tensor(autograd, a, i in idx) for i, a in enumerate(arrays)]
+    assert autograd.gradgradcheck(fn, xs, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
 # ---- module forms: same options, same values and gradients as torch.nn ----

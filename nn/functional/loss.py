@@ -495,12 +495,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean
     if ((t < -1) | (t >= ncls)).any():
         bad = int(t[(t < -1) | (t >= ncls)][0])
         raise IndexError(f"multilabel_margin_loss: target {bad} is out of range for an input with {ncls} classes")
-    count = np.zeros((n, ncls), dtype=input.dtype)  # times each class is listed before the first -1
-    for row in range(n):
-        for j in t[row]:
-            if j < 0:
-                break
-            count[row, j] += 1
+    listed = np.cumprod(t >= 0, axis=1).astype(bool)  # the entries before the first -1
+    count = np.zeros((n, ncls), dtype=input.dtype)  # times each class is listed there
+    np.add.at(count, (np.nonzero(listed)[0], t[listed]), 1)
     pairs = count[:, :, None] * (count == 0)[:, None, :]  # (n, j, i): j a target, i not a target
     x = input if input.ndim == 2 else input.unsqueeze(0)
     hinge = relu(1 - x.unsqueeze(2) + x.unsqueeze(1))

@@ -314,6 +314,15 @@ def test_cross_entropy_any_shape_matches_torch(n, ncls, spatial, smoothing, redu
     assert tuple(out.shape) == expected
 
 
+@settings(max_examples=20)
+@given(n=st.integers(1, 4), ncls=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_multilabel_margin_random_targets_match_torch(n, ncls, seed):
+    """Targets anywhere in [-1, C): duplicates count twice, everything after the first -1 is ignored."""
+    rng = np.random.default_rng(seed)
+    compare(lambda F, L, x, t: F.multilabel_margin_loss(x, t, reduction="none"),
+            [rng.standard_normal((n, ncls)), rng.integers(-1, ncls, (n, ncls))])
+
+
 # ---- double backward through the fused ops (create_graph) ----
 @pytest.mark.parametrize("name,fn,arrays", [
     ("ce-index", lambda F, L, x, t, w: F.cross_entropy(x, t, w, label_smoothing=0.2), [LOGITS, IDX_IGN, CW]),

@@ -145,3 +145,15 @@ def test_ported_network_trains_with_dropout():
     assert history[-1] < 0.6 * history[0]
     assert after < 0.5 * before
     assert not model.training  # evaluate() switched to eval mode
+
+
+def test_demo_trains_and_draws(tmp_path, capsys):
+    from nn import demo
+
+    model, train_acc, test_acc = demo.train(epochs=15, verbose=False)
+    assert train_acc > 0.9 and test_acc > 0.9
+    path = demo.draw(model, str(tmp_path / "g"))
+    assert path.endswith((".svg", ".dot")) and (tmp_path / path.split("/")[-1]).stat().st_size > 200
+    demo.main(["--epochs", "3", "--out", str(tmp_path / "m")])
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and "same predictions" in out

@@ -23,6 +23,12 @@ def _numba_ok(*arrays) -> bool:
 
 # ---- max pooling ----
 @njit(cache=True)
+def _first(start, step):
+    """The first of start, start + step, ... that is >= 0."""
+    return start if start >= 0 else start + ((step - 1 - start) // step) * step
+
+
+@njit(cache=True)
 def _max_forward_numba(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
@@ -30,27 +36,18 @@ def _max_forward_numba(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
         for ch in range(c):
             for oy in range(ho):
                 r0 = oy * sh - ph
+                rs, re = _first(r0, dh), min(r0 + (kh - 1) * dh + 1, h)
                 for ox in range(wo):
                     q0 = ox * sw - pw
+                    qs, qe = _first(q0, dw), min(q0 + (kw - 1) * dw + 1, w)
                     best = -np.inf
-                    rs, qs = r0, q0
-                    while rs < 0:
-                        rs += dh
-                    while qs < 0:
-                        qs += dw
                     bi = rs * w + qs
-                    for i in range(kh):
-                        r = r0 + i * dh
-                        if r < 0 or r >= h:
-                            continue
-                        for j in range(kw):
-                            q = q0 + j * dw
-                            if q < 0 or q >= w:
-                                continue
+                    for r in range(rs, re, dh):
+                        for q in range(qs, qe, dw):
                             v = x[b, ch, r, q]
-                            if v > best or v != v:
-                                best = v
-                                bi = r * w + q
+                            take = (v > best) | (v != v)  # NaN wins, as in PyTorch; branch-free select
+                            best = v if take else best
+                            bi = r * w + q if take else bi
                     out[b, ch, oy, ox] = best
                     idx[b, ch, oy, ox] = bi
     return out, idx
@@ -91,8 +88,9 @@ def max_pool2d_forward_numpy(x, k, stride, padding, dilation, out_hw):
     xp = _padded(x, padding, k, stride, dilation, out_hw, -np.inf)
     win = _windows(xp, k, stride, dilation, out_hw).reshape(x.shape[:2] + tuple(out_hw) + (-1,))
     nanmask = np.isnan(win)
-    # the first NaN wins, as in PyTorch's loop (``val > max || isnan(val)`` keeps the last NaN; both are NaN)
-    arg = np.where(nanmask.any(-1), np.argmax(nanmask, -1), np.argmax(win, -1))
+    # PyTorch's loop (``val > max || isnan(val)``): the last NaN of a window wins, else the first maximum
+    last_nan = win.shape[-1] - 1 - np.argmax(nanmask[..., ::-1], -1)
+    arg = np.where(nanmask.any(-1), last_nan, np.argmax(win, -1))
     out = np.take_along_axis(win, arg[..., None], -1)[..., 0]
     i, j = np.divmod(arg, k[1])
     r = np.arange(out_hw[0]).reshape(-1, 1) * stride[0] - padding[0] + i * dilation[0]

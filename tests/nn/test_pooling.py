@@ -43,10 +43,11 @@ def test_maxpool1d(kw):
 
 
 def test_maxpool_ties_and_nan_follow_torch():
-    x = np.zeros((1, 1, 4, 4))
-    x[0, 0, 1, 1] = np.nan
-    y, idx = F.max_pool2d(autograd.tensor(x), 2, return_indices=True)
-    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6))
+    x[0, 0, 1, 1] = x[0, 0, 0, 0] = np.nan
+    x[0, 1, 2:4, 2:4] = np.nan
+    y, idx = F.max_pool2d(autograd.tensor(x), 3, 2, 1, return_indices=True)
+    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
     xa = autograd.tensor(np.ones((1, 1, 4, 4)), requires_grad=True)
@@ -142,6 +143,11 @@ def test_kernels_match_numpy(dtype):
     ref_out, ref_idx = K.max_pool2d_forward_numpy(x, *geo)
     np.testing.assert_array_equal(out, ref_out)
     np.testing.assert_array_equal(idx, ref_idx)
+    xn = x.copy()
+    xn[0, 0, :3, :3] = np.nan
+    xn[1, 2, 4, 5] = np.nan
+    for a, b in zip(K.max_pool2d_forward(xn, *geo), K.max_pool2d_forward_numpy(xn, *geo)):
+        np.testing.assert_array_equal(a, b)
     g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
     np.testing.assert_allclose(K.max_pool2d_backward(g, idx, x.shape), K.max_pool2d_backward_numpy(g, idx, x.shape))
     k, s, p, o = (3, 2), (2, 1), (1, 1), (5, 11)

@@ -22,7 +22,7 @@ from ..grad_mode import _mode
 from ..kernels import scatter as K
 from ..tensor import Tensor, _make
 from . import elementwise as E
-from .shape import ConstantPad, canonical_dim, expand, reshape
+from .shape import ConstantPad, _view_op, canonical_dim, expand, reshape
 
 __all__: list[str] = [
     "getitem", "setitem", "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
@@ -70,7 +70,10 @@ def _index_array(item) -> object:
 
 def _normalize(index, shape: tuple) -> tuple:
     """``(basic, adv)``: x[index] == x[basic][adv] with PyTorch's semantics (adv is None for basic indexing)."""
-    items = index if type(index) is tuple else (index,)
+    t = type(index)
+    if t is int or (t is slice and (index.step is None or type(index.step) is int and index.step > 0)):
+        return (index, Ellipsis), None  # the common cases, x[i] and x[a:b]
+    items = index if t is tuple else (index,)
     items = [_index_array(i) for i in items]
     ndim = len(shape)
     used = sum(1 if not isinstance(i, (np.ndarray, bool)) else (i.ndim if isinstance(i, np.ndarray) and
@@ -166,7 +169,7 @@ class IndexBackward(Op):
 def getitem(x: Tensor, index) -> Tensor:
     """``x[index]`` with PyTorch's semantics: basic indices give a view, advanced (tensor) indices a copy."""
     basic, adv = _normalize(index, x._data.shape)
-    return GetItem.apply(x, basic, adv)
+    return _view_op(GetItem, x, basic, adv)
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:

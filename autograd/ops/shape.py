@@ -17,7 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
-from ..function import Op
+from ..function import Op, _share_view
+from ..grad_mode import _mode
 from ..tensor import Tensor, _make
 from .broadcast import BroadcastTo, sum_to
 
@@ -27,6 +28,19 @@ __all__: list[str] = [
     "split", "chunk", "unbind", "narrow", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "tril", "triu",
     "diagonal", "pad", "meshgrid", "atleast_1d", "atleast_2d",
 ]
+
+
+class _Scratch:
+    """A throwaway ctx for running a view op's forward when no graph is recorded."""
+
+
+def _view_op(cls, x: Tensor, *args) -> Tensor:
+    """``cls.apply(x, *args)`` for a one-input view op, skipping the node when no graph would be recorded."""
+    if _mode.enabled and x._requires_grad:
+        return cls.apply(x, *args)
+    t = _make(cls.forward(_Scratch(), x._data, *args))
+    _share_view((x,), (t,))
+    return t
 
 
 def canonical_dim(dim: int, ndim: int) -> int:
@@ -122,12 +136,12 @@ class View(Reshape):
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """The elements of ``x`` in row-major order with shape ``shape`` (one entry may be -1)."""
     x = _tensor(x)
-    return Reshape.apply(x, _infer_shape(shape, x._data.size))
+    return _view_op(Reshape, x, _infer_shape(shape, x._data.size))
 
 
 def view(x: Tensor, shape: Sequence[int]) -> Tensor:
     """Like ``reshape`` but never copies: RuntimeError when the memory layout does not allow it."""
-    return View.apply(x, _infer_shape(shape, x._data.size))
+    return _view_op(View, x, _infer_shape(shape, x._data.size))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -204,7 +218,7 @@ def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
     dims = tuple(canonical_dim(d, x.ndim) for d in dims) if x.ndim else ()
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"permute(): duplicate dims are not allowed (got {list(dims)})")
-    return Permute.apply(x, dims)
+    return _view_op(Permute, x, dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -212,11 +226,11 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     x = _tensor(x)
     if x.ndim == 0:
         canonical_dim(dim0, 0), canonical_dim(dim1, 0)
-        return Permute.apply(x, ())
+        return _view_op(Permute, x, ())
     d0, d1 = canonical_dim(dim0, x.ndim), canonical_dim(dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(x, tuple(dims))
+    return _view_op(Permute, x, tuple(dims))
 
 
 swapaxes = transpose
@@ -283,7 +297,7 @@ def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
                 f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}"
             )
         shape.append(s)
-    return Expand.apply(x, tuple(shape))
+    return _view_op(Expand, x, tuple(shape))
 
 
 def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:

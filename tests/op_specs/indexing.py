@@ -36,6 +36,13 @@ def _sort_input(rng, shapes, dtype):
     return distinct(rng, shapes, dtype)
 
 
+def _setitem(a, index, v):
+    """Slice assignment as a differentiable op: gradients to the old value (zeros at index) and to v."""
+    b = a * 1.5
+    b[index] = v * 2
+    return b * b
+
+
 SPECS = [
     # basic indexing (views)
     OpSpec("getitem_int", lambda lib, a: a[1], [((3, 4),), ((3,),), ((2, 3, 4),)]),
@@ -83,6 +90,15 @@ SPECS = [
     OpSpec("sort_stable", lambda lib, a: a.sort(dim=-1, stable=True)[0], [((2, 6),)], make=_sort_input),
     OpSpec("topk", lambda lib, a: a.topk(2).values, [((5,),), ((3, 4),)], make=_sort_input),
     OpSpec("topk_smallest", lambda lib, a: lib.topk(a, 3, dim=0, largest=False)[0], [((4, 3),)], make=_sort_input),
+    OpSpec("getitem_empty", lambda lib, a: a[1:1, [0, 1]], [((3, 4),)]),
+    OpSpec("getitem_of_empty", lambda lib, a: a[:, 1:], [((0, 3),)]),
+    OpSpec("select", lambda lib, a: lib.select(a, 1, -1), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("take_along_dim", lambda lib, a, i: lib.take_along_dim(a, i, 1), [((3, 4),)],
+           make=_with_index(1, (1, 6))),
+    OpSpec("setitem_slice", lambda lib, a, v: _setitem(a, (slice(1, None), 0), v), [((3, 4), (2,)), ((3, 4), ())]),
+    OpSpec("setitem_advanced", lambda lib, a, v: _setitem(a, ([2, 0],), v), [((3, 4), (4,)), ((3, 4), (2, 4))]),
+    OpSpec("setitem_mask", lambda lib, a, v: _setitem(a, (a.detach() > 0,), v), [((3, 4), ())]),
+    OpSpec("setitem_int", lambda lib, a, v: _setitem(a, (1, 2), v), [((3, 4), ()), ((2, 3, 4), (4,))]),
     OpSpec("index_chain", lambda lib, a: a[1:, [0, 2]][..., None].expand(2, 2, 3)[[1, 0, 1]],
            [((3, 4),)]),
 ]

@@ -87,6 +87,8 @@ SPECS = [
                                                                                          ((1, 2, 3, 4),)]),
     OpSpec("pad_circular", lambda lib, a: _pad(lib, a, (2, 1), "circular"), [((2, 3, 4),)]),
     OpSpec("pad_circular_2d", lambda lib, a: _pad(lib, a, (1, 2, 2, 1), "circular"), [((1, 2, 3, 4),)]),
+    OpSpec("split_empty", lambda lib, a: _first(a.split(2, 1)), [((0, 4),)]),
+    OpSpec("cat_empty", lambda lib, a, b: lib.cat([a, b], 1), [((0, 2), (0, 3))]),
     OpSpec("shape_chain", lambda lib, a: lib.cat([a.t().reshape(2, 6), a.flatten()[None].expand(2, 12)], 1)
            .unsqueeze(0).permute(2, 0, 1).flip(0).squeeze(1), [((3, 4),)]),
 ]

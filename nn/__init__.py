@@ -3,7 +3,8 @@
 The public names of the contract (``shared/API.md``, section "nn").
 """
 
-from . import functional, init, metrics, utils
+from . import callbacks, finetune, functional, init, metrics, utils
+from .callbacks import Callback, EarlyStopping, ModelCheckpoint
 from .module import *
 from .modules.activation import *
 from .modules.attention import *
@@ -18,3 +19,4 @@ from .modules.rnn import *
 from .modules.sparse import *
 from .modules.transformer import *
 from .parameter import Parameter
+from .trainer import History, Trainer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.tensor import Tensor, _init
+from autograd.tensor import Tensor, _init, _make
 
 
 class Parameter(Tensor):
@@ -28,6 +28,16 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        """A Parameter with a copy of the data, the same ``requires_grad`` (and a copy of ``grad``), as torch."""
+        if id(self) in memo:
+            return memo[id(self)]
+        out = type(self)(_make(self._data.copy()), self.requires_grad)
+        if self._grad is not None:
+            out._grad = _make(self._grad._data.copy())
+        memo[id(self)] = out
+        return out
 
     def __reduce_ex__(self, proto):
         raise TypeError("Parameters are saved with autograd.save(module.state_dict(), path), not pickled")

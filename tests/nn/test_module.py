@@ -358,3 +358,20 @@ def test_sequential_modulelist_moduledict_ops():
     assert list(md.keys()) == ["z", "a", "q"] and md.pop("z").i == 1 and len(md) == 2
     with pytest.raises(TypeError, match="ModuleList.extend should be called with an iterable"):
         nn.ModuleList(3)
+
+
+def test_deepcopy_copies_parameters_and_buffers():
+    import copy
+
+    o = build("ours")["Net"]()
+    o.offset.grad = autograd.ones(2)
+    c = copy.deepcopy(o)
+    assert [n for n, _ in c.named_parameters()] == [n for n, _ in o.named_parameters()]
+    for (n, p), (_, q) in zip(o.named_parameters(), c.named_parameters()):
+        assert type(q) is nn.Parameter and q is not p and q.requires_grad == p.requires_grad
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        assert not np.shares_memory(p.numpy(), q.numpy())
+    assert c.shared is c.body[0]  # sharing inside the copied tree is kept
+    np.testing.assert_array_equal(c.offset.grad.numpy(), 1.0)
+    c.body[0].running.add_(1)
+    assert not o.body[0].running.numpy().any()

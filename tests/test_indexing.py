@@ -51,9 +51,9 @@ def index_case(draw, unique: bool = False):
                 mask = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
                 items.append(mask)
             else:
-                items.append(np.array(draw(st.lists(st.integers(-n, n - 1), min_size=length, max_size=length,
-                                                    unique=unique) if (not unique or n >= length) else
-                                           st.just(list(range(length)))), dtype=np.int64))
+                low = 0 if unique else -n  # unique: no two entries name the same position (-1 and n-1)
+                items.append(np.array(draw(st.lists(st.integers(low, n - 1), min_size=length, max_size=length,
+                                                    unique=unique)), dtype=np.int64))
             dim += 1
     return shape, items
 
@@ -64,11 +64,6 @@ def _ours(items):
 
 def _theirs(items):
     return tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in items)
-
-
-def _uniq_last_dup(items) -> bool:
-    return all(not isinstance(i, np.ndarray) or i.dtype == bool or len(set((i % 100).tolist())) == len(i)
-               for i in items)
 
 
 @settings(max_examples=80)
@@ -103,9 +98,6 @@ def test_random_setitem_matches_torch(case):
     try:
         res_shape = tuple(tx[_theirs(items)].shape)
     except (IndexError, RuntimeError):
-        return
-    if not _uniq_last_dup([i % s if isinstance(i, np.ndarray) and i.dtype != bool else i
-                           for i, s in zip(items, shape)]):
         return
     value = rng.standard_normal(res_shape)
     # without autograd: a plain write that bumps the version

@@ -1,0 +1,296 @@
+"""``draw_graph``: the computation graph of a ``Tensor`` or a ``Value`` as a ``graphviz.Digraph``.
+
+Drawing is written once, over a tiny view of each engine's nodes: for a data vertex (a tensor / a Value), the
+view gives its label facts (name, shape, dtype, data, grad, kind) and its producer: ``(op key, op name,
+inputs)``, where each input is another data vertex or a constant. The walk is iterative (an explicit stack) and
+the DOT text is built in one pass as a list of lines, so graphs of tens of thousands of nodes draw in well under
+a second; ``dot`` itself is only needed to render (``.pipe``, ``.render``, ``.svg()``, ``.png()``, Jupyter).
+
+Tensor graphs keep no intermediate tensors alive (only their shapes and dtypes, ``out_meta``): intermediate
+vertices show shape and dtype; data appears where it exists (the root, leaves, ``params``). Leaves that
+require grad (parameters) are blue, constants grey, the output green, ops yellow ellipses. With
+``cluster_modules=True`` the parameters named ``"<module path>.<name>"`` in ``params`` (as given by
+``dict(model.named_parameters())``), and the ops that consume them, are grouped into one box per module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["draw_graph", "GraphvizNotInstalledError"]
+
+_STYLE = {
+    "param": 'shape=box, style="filled,rounded", fillcolor="#a8d1ff"',
+    "leaf": 'shape=box, style="filled,rounded", fillcolor="#a8d1ff"',
+    "const": 'shape=box, style="filled,dashed", fillcolor="#e8e8e8"',
+    "tensor": 'shape=box, style="rounded"',
+    "output": 'shape=box, style="filled,rounded", fillcolor="#b5e8a0"',
+    "op": 'shape=ellipse, style=filled, fillcolor="#ffe9a8"',
+}
+
+_INSTALL_HINT = (
+    "rendering a graph needs Graphviz's 'dot' program, which was not found on PATH. Install your OS's graphviz "
+    "package (Debian/Ubuntu: `sudo apt-get install graphviz`; Fedora: `sudo dnf install graphviz`; macOS: "
+    "`brew install graphviz`; conda: `conda install graphviz`). The DOT text is still available as `.source`."
+)
+
+
+class GraphvizNotInstalledError(RuntimeError):
+    """Raised when a graph is rendered but Graphviz's ``dot`` executable is missing."""
+
+
+# ---- label formatting ----
+def _q(s: str) -> str:
+    """A DOT double-quoted string (newlines become centered line breaks)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _fmt_num(x) -> str:
+    return format(float(x), ".4g")
+
+
+def _fmt_array(a: np.ndarray, max_data: int) -> str | None:
+    if a.ndim == 0:
+        return _fmt_num(a) if a.dtype.kind == "f" else str(a.item())
+    if a.size > max_data:
+        return None
+    return np.array2string(a, precision=4, separator=", ", threshold=max_data, suppress_small=True)
+
+
+def _dtype_name(dt) -> str:
+    return np.dtype(dt).name
+
+
+def _shape_str(shape) -> str:
+    return str(tuple(shape))
+
+
+# ---- the views: one per engine ----
+class _Const:
+    """An input that is not a graph vertex (a number, or a tensor that does not require grad)."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+
+class _TensorView:
+    """Vertices: the root tensor ("root"), a leaf's AccumulateGrad node, or ``(function node, output index)``."""
+
+    def __init__(self, root, names: dict, show_grad: bool, show_shapes: bool, max_data: int) -> None:
+        from .function import AccumulateGrad
+
+        self.root = root
+        self.names = names
+        self.show_grad = show_grad
+        self.show_shapes = show_shapes
+        self.max_data = max_data
+        self.accumulate = AccumulateGrad
+        self.root_key = (root.grad_fn, root._out_idx) if root.grad_fn is not None else "root"
+
+    def tensor_of(self, key):
+        if key == self.root_key:
+            return self.root
+        if isinstance(key, self.accumulate):
+            return key.variable
+        return None
+
+    def producer(self, key):
+        if key == "root" or isinstance(key, self.accumulate):
+            return None
+        fn = key[0]
+        inputs = []
+        metas = getattr(fn, "_in_meta", None) or (None,) * len(fn.next_functions)
+        for edge, meta in zip(fn.next_functions, metas):
+            if edge is not None:
+                child, idx = edge
+                inputs.append(child if isinstance(child, self.accumulate) else (child, idx))
+            elif meta is not None:  # a tensor that does not require grad: only its shape and dtype are known
+                inputs.append(_Const(self._meta_label(None, meta[0], meta[1], None, None)))
+        return fn, fn.op_name(), inputs
+
+    def _meta_label(self, name, shape, dtype, data, grad) -> str:
+        parts = [name] if name else []
+        if self.show_shapes:
+            parts.append(f"{_shape_str(shape)} {_dtype_name(dtype)}")
+        if data is not None:
+            parts.append(data)
+        if grad is not None:
+            parts.append("grad " + grad)
+        return "\n".join(parts) if parts else " "
+
+    def describe(self, key):
+        """(label, kind, module-name or None) of a data vertex."""
+        t = self.tensor_of(key)
+        if t is None:  # an intermediate: only metadata survives
+            fn, idx = key
+            shape, dtype = fn.out_meta[idx]
+            return self._meta_label(None, shape, dtype, None, None), "tensor", None
+        name = self.names.get(id(t)) or t._name
+        data = _fmt_array(t._data, self.max_data)
+        grad = None
+        if self.show_grad:
+            g = t.grad
+            if g is not None:
+                grad = _fmt_array(g._data, self.max_data)
+                if grad is None:
+                    grad = f"|g|={_fmt_num(np.linalg.norm(g._data.ravel()))}"
+        kind = "output" if key == self.root_key else ("param" if t._requires_grad else "const")
+        return self._meta_label(name, t._data.shape, t._data.dtype, data, grad), kind, name
+
+
+class _ValueView:
+    """Vertices are the ``Value`` s themselves; a number operand is a constant input."""
+
+    def __init__(self, root, names: dict, show_grad: bool, show_shapes: bool, max_data: int) -> None:
+        self.root_key = root
+        self.names = names
+        self.show_grad = show_grad
+
+    def producer(self, v):
+        ins = v.inputs()
+        if not ins:
+            return None
+        inputs = list(ins)
+        const = v.constant()
+        if const is not None:
+            pos, c = const
+            inputs.insert(pos, _Const(_fmt_num(c)))
+        return v, v.op_name(), inputs
+
+    def describe(self, v):
+        name = self.names.get(id(v)) or v.label
+        parts = [name] if name else []
+        parts.append("data " + _fmt_num(v.data))
+        if self.show_grad:
+            g = v.grad
+            parts.append("grad " + (_fmt_num(g) if not hasattr(g, "data") else _fmt_num(g.data)))
+        kind = "output" if v is self.root_key else ("param" if v.is_leaf() else "tensor")
+        return "\n".join(parts), kind, name
+
+
+# ---- the one walk ----
+def _walk(view, cluster_modules: bool) -> list:
+    """The DOT body lines: one node per data vertex and per op, edges input -> op -> output."""
+    nodes: list = []
+    edges: list = []
+    clusters: dict = {}  # module path -> [node ids]
+    module_of: dict = {}  # parameter node id -> module path
+    op_inputs: dict = {}  # op node id -> its input node ids
+    ids = {view.root_key: "v0"}
+    op_ids: dict = {}
+    counter = 1
+    stack = [view.root_key]
+    while stack:
+        key = stack.pop()
+        vid = ids[key]
+        label, kind, name = view.describe(key)
+        nodes.append(f"\t{vid} [label={_q(label)}, {_STYLE[kind]}]\n")
+        if cluster_modules and name and kind == "param" and "." in name:
+            module_of[vid] = mod = name.rsplit(".", 1)[0]
+            clusters.setdefault(mod, []).append(vid)
+        prod = view.producer(key)
+        if prod is None:
+            continue
+        op_key, op_name, inputs = prod
+        oid = op_ids.get(op_key)
+        if oid is None:
+            oid = op_ids[op_key] = f"o{counter}"
+            counter += 1
+            nodes.append(f"\t{oid} [label={_q(op_name)}, {_STYLE['op']}]\n")
+            owners = []
+            for inp in inputs:
+                if type(inp) is _Const:
+                    cid = f"c{counter}"
+                    counter += 1
+                    nodes.append(f"\t{cid} [label={_q(inp.label)}, {_STYLE['const']}]\n")
+                    edges.append(f"\t{cid} -> {oid}\n")
+                    continue
+                iid = ids.get(inp)
+                if iid is None:
+                    iid = ids[inp] = f"v{counter}"
+                    counter += 1
+                    stack.append(inp)
+                edges.append(f"\t{iid} -> {oid}\n")
+                owners.append(iid)
+            if cluster_modules:
+                op_inputs[oid] = owners
+        edges.append(f"\t{oid} -> {vid}\n")
+    for oid, owners in op_inputs.items():  # an op consuming the parameters of exactly one module joins its box
+        mods = {module_of.get(i) for i in owners} - {None}
+        if len(mods) == 1:
+            clusters[mods.pop()].append(oid)
+    body = nodes + edges
+    for i, (mod, members) in enumerate(sorted(clusters.items())):
+        body.append(f"\tsubgraph cluster_{i} {{\n\t\tlabel={_q(mod)}\n\t\tstyle=rounded\n\t\tcolor=gray50\n")
+        body.extend(f"\t\t{m}\n" for m in members)
+        body.append("\t}\n")
+    return body
+
+
+_GRAPH_CLASS = None
+
+
+def _graph_class():
+    """A ``graphviz.Digraph`` whose rendering explains how to install a missing ``dot`` (built lazily)."""
+    global _GRAPH_CLASS
+    if _GRAPH_CLASS is None:
+        import graphviz
+
+        class Graph(graphviz.Digraph):
+            """A ``graphviz.Digraph``; rendering without ``dot`` raises ``GraphvizNotInstalledError``."""
+
+            def pipe(self, *args, **kwargs):
+                try:
+                    return super().pipe(*args, **kwargs)
+                except graphviz.ExecutableNotFound as e:
+                    raise GraphvizNotInstalledError(_INSTALL_HINT) from e
+
+            def render(self, *args, **kwargs):
+                try:
+                    return super().render(*args, **kwargs)
+                except graphviz.ExecutableNotFound as e:
+                    raise GraphvizNotInstalledError(_INSTALL_HINT) from e
+
+            def svg(self) -> str:
+                """The graph rendered as SVG text."""
+                return self.pipe(format="svg", encoding="utf-8")
+
+            def png(self) -> bytes:
+                """The graph rendered as PNG bytes."""
+                return self.pipe(format="png")
+
+        _GRAPH_CLASS = Graph
+    return _GRAPH_CLASS
+
+
+def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: dict | None = None, *,
+               cluster_modules: bool = False, max_data: int = 8, rankdir: str = "TB"):
+    """The graph that computed ``root`` (a ``Tensor`` or a ``Value``) as a ``graphviz.Digraph``.
+
+    One node per tensor (label: its name from ``params`` if given, shape and dtype when ``show_shapes``, the
+    data for tensors of at most ``max_data`` elements where the data is still held, the grad when
+    ``show_grad``) and one per op (its name), with edges in data-flow order. ``params`` maps names to tensors
+    (``dict(model.named_parameters())``) or Values. ``cluster_modules`` boxes each module's parameters and the
+    ops using them. The result renders with ``.svg()``, ``.png()``, ``.render(...)`` or in Jupyter, and its
+    DOT text is ``.source`` (which needs no Graphviz install).
+    """
+    from .tensor import Tensor
+    from .value import Value
+
+    names = {id(t): n for n, t in (params or {}).items()}
+    if isinstance(root, Tensor):
+        view = _TensorView(root, names, show_grad, show_shapes, max_data)
+    elif isinstance(root, Value):
+        view = _ValueView(root, names, show_grad, show_shapes, max_data)
+    else:
+        raise TypeError(f"draw_graph expects a Tensor or a Value, got {type(root).__name__}")
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"draw_graph: rankdir must be one of 'TB', 'LR', 'BT', 'RL', got {rankdir!r}")
+    body = _walk(view, cluster_modules)
+    return _graph_class()(
+        graph_attr={"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        body=body,
+    )

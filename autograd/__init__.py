@@ -118,6 +118,8 @@ from .random import (
 )
 from .serialization import load, save
 from .tensor import Tensor
+from .value import Value
+from .viz import draw_graph
 
 multiply = mul
 subtract = sub

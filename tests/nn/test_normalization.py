@@ -164,3 +164,13 @@ def test_kernels_match_numpy(dtype, view):
     gh = rng.standard_normal(view).astype(dtype)
     np.testing.assert_allclose(K.normalize_backward(gh, xhat, invstd), K.normalize_backward_numpy(gh, xhat, invstd),
                                rtol=tol * 10, atol=tol * 10)
+
+
+def test_nan_propagates_like_torch():
+    x = np.random.default_rng(0).standard_normal((4, 3, 5))
+    x[1, 0, 2] = np.nan
+    for ours, theirs in [(F.batch_norm(autograd.tensor(x), None, None, training=True),
+                          torch.nn.functional.batch_norm(torch.tensor(x), None, None, training=True)),
+                         (F.layer_norm(autograd.tensor(x), (5,)), torch.nn.functional.layer_norm(torch.tensor(x), (5,)))]:
+        np.testing.assert_array_equal(np.isnan(ours.numpy()), np.isnan(theirs.numpy()))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-10)

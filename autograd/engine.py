@@ -20,7 +20,8 @@ import numpy as np
 
 from . import function as _function
 from .function import AccumulateGrad, _edge
-from .grad_mode import set_grad_enabled
+from .grad_mode import _mode
+from .tensor import Tensor, _make
 
 
 def _as_tuple(x) -> tuple:
@@ -30,8 +31,6 @@ def _as_tuple(x) -> tuple:
 
 
 def _seed_grads(outputs, grad_outputs, create_graph: bool) -> list:
-    from .tensor import Tensor, _make
-
     seeds = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
@@ -61,7 +60,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
     """Backpropagate from ``outputs``. With ``capture`` (tensors), return their gradients instead of
     accumulating into leaves' ``.grad``."""
     for i, out in enumerate(outputs):
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn "
                 "(did you compute it under no_grad, or from tensors that do not require grad?)"
@@ -107,25 +106,28 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
     ready = [node for node in {n: None for n, _ in roots} if deps[node] == 0]
     check_anomaly = _function._anomaly["enabled"]
 
-    with set_grad_enabled(create_graph):
+    prev_mode = _mode.enabled
+    _mode.enabled = create_graph
+    try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 _accumulate_leaf(node, grads[0], create_graph, leaf_targets, captured, capture is not None)
                 continue
-            grads = _apply_pre_hooks(node, grads, create_graph)
+            if node._hooks is not None or node._retained is not None:
+                grads = _apply_pre_hooks(node, grads, create_graph)
             if targets:
                 for idx, g in enumerate(grads):
                     pos = targets.get((node, idx))
                     if pos is not None:
                         captured[pos] = g
-            if all(g is None for g in grads):
-                in_grads = [None] * len(node.next_functions)
-            else:
+            if any(g is not None for g in grads):
                 in_grads = node._run_backward(grads, retain_graph)
                 if check_anomaly:
                     _check_finite(node, in_grads)
+            else:  # no gradient reached this node
+                in_grads = [None] * len(node.next_functions)
             for edge, g in zip(node.next_functions, in_grads):
                 if edge is None:
                     continue
@@ -138,6 +140,8 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                         ready.append(child)
                     else:  # every path into it carried None
                         _skip(child, deps, buffers, ready)
+    finally:
+        _mode.enabled = prev_mode
 
     if capture is None:
         return None

@@ -24,8 +24,10 @@ import numpy as np
 
 from . import grad_mode
 from .grad_mode import _mode
+from .tensor import Tensor, _make
 
 _anomaly = {"enabled": False}
+_NO_GRAD = tuple((False,) * n for n in range(8))
 
 
 class _SavedOutput:
@@ -75,6 +77,8 @@ class Function(Node):
     """
 
     _array_forward = False  # True for Op: forward works on numpy arrays
+    _non_diff: tuple = ()  # outputs marked non-differentiable by forward
+    _materialize = True  # missing output grads become zeros before backward
     differentiable = True  # False for ops whose outputs never require grad (argmax, comparisons)
     is_view = False  # True for ops whose outputs may be views of their first tensor argument (reshape, ...)
 
@@ -109,8 +113,6 @@ class Function(Node):
                     "tensors after calling backward."
                 )
             return ()
-        from .tensor import Tensor, _make
-
         out = []
         for item, version in zip(saved, self._saved_versions):
             if type(item) is _SavedOutput:
@@ -137,20 +139,18 @@ class Function(Node):
     # ---- building the node ----
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor, _make
-
         requires = False
         if _mode.enabled and cls.differentiable:
             for a in args:
                 if isinstance(a, Tensor) and a._requires_grad:
                     requires = True
                     break
-        ctx = cls.__new__(cls)
+        ctx = object.__new__(cls)
         ctx._to_save = None
         if requires:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         else:
-            ctx.needs_input_grad = (False,) * len(args)
+            ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else (False,) * len(args)
 
         if cls._array_forward:
             raw = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
@@ -159,15 +159,12 @@ class Function(Node):
                 raw = cls.forward(ctx, *args, **kwargs)
 
         multi = type(raw) is tuple
-        outs = raw if multi else (raw,)
-        non_diff = getattr(ctx, "_non_diff", ())
-        results = []
-        for o in outs:
-            if isinstance(o, Tensor):
-                o = o._data
-            elif type(o) is not np.ndarray:
-                o = np.asarray(o)
-            results.append(o)
+        if not multi and type(raw) is np.ndarray:  # the common case: one array out
+            outs = results = (raw,)
+        else:
+            outs = raw if multi else (raw,)
+            results = [o._data if isinstance(o, Tensor) else o if type(o) is np.ndarray else np.asarray(o)
+                       for o in outs]
 
         if not requires:
             wrapped = tuple(_make(o) for o in results)
@@ -180,6 +177,7 @@ class Function(Node):
         )
         ctx._in_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args)
         ctx.out_meta = tuple((o.shape, o.dtype) for o in results)
+        non_diff = ctx._non_diff
         wrapped = []
         for i, (o, orig) in enumerate(zip(results, outs)):
             diff = o.dtype.kind == "f" and not any(orig is nd or o is _array_of(nd) for nd in non_diff)
@@ -201,8 +199,6 @@ class Function(Node):
             self._saved = ()
             self._saved_versions = ()
             return
-        from .tensor import Tensor, _make
-
         saved, versions = [], []
         for item in items:
             entry = None
@@ -229,11 +225,9 @@ class Function(Node):
 
     # ---- running the node (called by the engine) ----
     def _run_backward(self, grads: list, retain_graph: bool):
-        from .tensor import Tensor, _make
-
         if self._freed:
             self.saved_tensors  # noqa: B018 - raises the "backward a second time" error
-        if getattr(self, "_materialize", True):
+        if self._materialize:
             for i, g in enumerate(grads):
                 if g is None:
                     shape, dtype = self.out_meta[i]
@@ -291,8 +285,6 @@ class AccumulateGrad(Node):
 def _share_view(args, outs) -> None:
     """Outputs that really are views of the first tensor argument's memory get its base (``_base``) and share
     its version counter, so an in-place change through either is seen by the other's saved-tensor checks."""
-    from .tensor import Tensor
-
     for a in args:
         if isinstance(a, Tensor):
             base = a._base if a._base is not None else a

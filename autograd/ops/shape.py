@@ -9,7 +9,6 @@ its input. Backward of each op is another shape op, so every gradient is itself 
 from __future__ import annotations
 
 import builtins
-import functools
 import math
 import operator
 from collections.abc import Sequence
@@ -310,10 +309,14 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx, *xs, dim):
+        dtype = xs[0].dtype
+        for x in xs:
+            if x.dtype != dtype:
+                dtype = dtypes.promote_types(dtype, x.dtype)
+        out = np.concatenate(xs, axis=dim, dtype=dtype)  # ValueError on mismatched shapes: diagnosed by cat()
         ctx.dim = dim
         ctx.sizes = [x.shape[dim] for x in xs]
-        dtype = functools.reduce(dtypes.promote_types, (x.dtype for x in xs))
-        return np.concatenate(xs, axis=dim, dtype=dtype)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -324,21 +327,13 @@ class Cat(Op):
         return tuple(out)
 
 
-def _check_cat(tensors, dim: int, name: str) -> tuple[list, int]:
-    if isinstance(tensors, Tensor):
-        raise TypeError(f"{name}(): argument 'tensors' must be a sequence of Tensors, not Tensor")
-    tensors = [_tensor(x) for x in tensors]
-    if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+def _diagnose_cat(tensors: list, d: int, name: str) -> None:
+    """Raise the error that explains why ``tensors`` cannot be joined along ``d``."""
     for i, x in enumerate(tensors):
         if x.ndim == 0:
             raise RuntimeError(f"{name}(): zero-dimensional tensor (at position {i}) cannot be concatenated")
-    # PyTorch skips legacy empty 1-d tensors of shape (0,) when the others have more dims
-    ref = next((x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)), tensors[0])
-    d = canonical_dim(dim, ref.ndim)
+    ref = tensors[0]
     for i, x in enumerate(tensors):
-        if x is ref or (x.ndim == 1 and x.shape[0] == 0):
-            continue
         if x.ndim != ref.ndim:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {ref.ndim} and {x.ndim} "
@@ -351,16 +346,25 @@ def _check_cat(tensors, dim: int, name: str) -> tuple[list, int]:
                     f"size {x.shape[k]} for tensor number {i} in the list (shapes {list(ref.shape)} and "
                     f"{list(x.shape)})."
                 )
-    return tensors, d
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate ``tensors`` along ``dim`` (all other sizes must match); dtypes are promoted."""
-    tensors, d = _check_cat(tensors, dim, "cat")
-    keep = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)]
-    if keep and keep[0].ndim != 1:
-        tensors = keep  # legacy empty 1-d tensors are skipped, as in PyTorch
-    return Cat.apply(*tensors, dim=d)
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' must be a sequence of Tensors, not Tensor")
+    tensors = [x if type(x) is Tensor else _tensor(x) for x in tensors]
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    d = canonical_dim(dim, max(x.ndim for x in tensors))
+    if any(x.ndim == 1 and x.shape[0] == 0 for x in tensors):
+        keep = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)]
+        if keep and keep[0].ndim != 1:
+            tensors = keep  # legacy empty 1-d tensors are skipped, as in PyTorch
+    try:
+        return Cat.apply(*tensors, dim=d)
+    except ValueError:
+        _diagnose_cat(tensors, d, "cat")
+        raise
 
 
 concat = cat

@@ -18,9 +18,9 @@ from autograd import dtypes
 from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor, _make
 
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module", "RemovableHandle", "Buffer"]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -179,6 +179,11 @@ class Module:
                         f"cannot assign '{type(value).__name__}' as child module '{name}' (nn.Module or None expected)"
                     )
                 modules[name] = value
+            elif isinstance(value, Buffer):
+                if d.get("_buffers") is None:
+                    raise AttributeError("cannot assign buffer before Module.__init__() call")
+                _remove_from(name, d, self._parameters, self._modules)
+                self.register_buffer(name, value, value.persistent)
             else:
                 buffers = d.get("_buffers")
                 if buffers is not None and name in buffers:

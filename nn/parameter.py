@@ -41,3 +41,22 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, proto):
         raise TypeError("Parameters are saved with autograd.save(module.state_dict(), path), not pickled")
+
+
+class Buffer(Tensor):
+    """A Tensor that ``Module.__setattr__`` registers as a buffer (``self.running = nn.Buffer(t)``), as
+    ``torch.nn.Buffer``; ``persistent=False`` keeps it out of ``state_dict``. Shares ``data``'s memory."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True) -> None:
+        if data is None:
+            arr = np.empty(0, dtype=np.float32)
+        elif isinstance(data, Tensor):
+            arr = data._data
+        else:
+            arr = np.asarray(data)
+        _init(self, arr, False, None)
+        if isinstance(data, Tensor) and data.requires_grad:
+            self.requires_grad_(True)
+        self.persistent = persistent

@@ -26,7 +26,7 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "elu", "elu_", "selu", "celu", "gelu",
     "silu", "mish", "sigmoid", "tanh", "softmax", "softmin", "log_softmax", "softplus", "softsign", "hardtanh",
     "hardtanh_", "hardsigmoid", "hardswish", "threshold", "threshold_", "logsigmoid", "glu", "tanhshrink",
-    "softshrink", "hardshrink", "erf",
+    "softshrink", "hardshrink", "erf", "celu_", "selu_", "rrelu_",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -174,6 +174,10 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     return _maybe_inplace(lambda x: autograd.where(x >= 0, x, x * slope), input, inplace)
 
 
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:  # noqa: A002
+    return rrelu(input, lower, upper, training, True)
+
+
 def _clamp(x: Tensor, lo: float, hi: float) -> Tensor:
     return autograd.clamp(x, lo, hi)
 
@@ -231,6 +235,14 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     if alpha == 0:
         raise ValueError("ZeroDivisionError in celu: alpha cannot be 0")
     return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0 / alpha)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    return selu(input, True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    return celu(input, alpha, True)
 
 
 def _gelu_tanh(x: Tensor) -> Tensor:

@@ -20,7 +20,8 @@ from autograd.tensor import Tensor, _make
 from .activation import _maybe_inplace
 
 __all__ = [
-    "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "embedding",
+    "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "embedding",
     "one_hot", "normalize", "pad", "cosine_similarity", "pairwise_distance", "identity",
 ]
 
@@ -153,19 +154,32 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 _SELU_ALPHA_PRIME = 1.7580993408473766  # scale * alpha of SELU
 
 
-def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:  # noqa: A002
-    """Dropout for SELU networks: dropped units are set to SELU's negative saturation and an affine correction
-    keeps mean and variance (PyTorch's formula)."""
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:  # noqa: A002
     _check_p(p)
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * 0.0
-    keep = (rng().random(input.shape) >= p).astype(input.dtype)
+    keep = (rng().random(mask_shape) >= p).astype(input.dtype)
     a = 1.0 / np.sqrt((_SELU_ALPHA_PRIME**2 * p + 1) * (1 - p))
     b = (keep - 1) * (_SELU_ALPHA_PRIME * a) + _SELU_ALPHA_PRIME * a * p
     mask, shift = _make((keep * a).astype(input.dtype)), _make(b.astype(input.dtype))
     return _maybe_inplace(lambda x: x * mask + shift, input, inplace)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Dropout for SELU networks: dropped units are set to SELU's negative saturation and an affine correction
+    keeps mean and variance (PyTorch's formula)."""
+    return _alpha_dropout(input, p, training, inplace, input.shape)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
+                          inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` of whole channels (dim 1) of an (N, C, ...) input."""
+    if input.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout: expected an input with at least 2 dims (N, C, ...), got shape "
+                           f"{tuple(input.shape)}")
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
 
 
 # ---- embedding ----

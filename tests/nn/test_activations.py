@@ -132,6 +132,12 @@ def test_inplace_variants_write_into_input():
     torch.nn.functional.elu(tb, inplace=True)
     tb.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    for fn in (F.relu_, F.elu_, F.selu_, F.celu_, F.leaky_relu_, F.hardtanh_, F.rrelu_):
+        x = autograd.tensor(_inputs(np.float64))
+        assert fn(x) is x
+        tx = torch.tensor(_inputs(np.float64))
+        getattr(torch.nn.functional, fn.__name__)(tx)
+        np.testing.assert_allclose(x.numpy(), tx.numpy(), rtol=1e-12)
     m = nn.ReLU(inplace=True)
     assert repr(m) == "ReLU(inplace=True)"
 

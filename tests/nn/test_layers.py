@@ -292,3 +292,26 @@ def test_architecture_names_keys_repr_and_outputs_match_torch():
     seq_o = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
     assert list(seq_o.state_dict()) == list(seq_t.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias"]
     assert repr(seq_o) == repr(seq_t)
+
+
+def test_distance_modules_match_torch():
+    a, b = rnd(4, 5), rnd(4, 5, seed=1)
+    compare(torch.nn.CosineSimilarity(dim=1), nn.CosineSimilarity(dim=1), a, b)
+    compare(torch.nn.PairwiseDistance(p=1.5, keepdim=True), nn.PairwiseDistance(p=1.5, keepdim=True), a, b,
+            tol=1e-10)
+    assert repr(nn.CosineSimilarity()) == repr(torch.nn.CosineSimilarity())
+    assert repr(nn.PairwiseDistance()) == repr(torch.nn.PairwiseDistance())
+
+
+def test_feature_alpha_dropout_whole_channels():
+    autograd.manual_seed(0)
+    m = nn.FeatureAlphaDropout(0.5)
+    x = autograd.randn(64, 32, 5)
+    y = m(x).numpy()
+    a = 1.0 / np.sqrt((1.7580993408473766**2 * 0.5 + 1) * 0.5)
+    dropped = np.isclose(y, (0 - 1) * 1.7580993408473766 * a + 1.7580993408473766 * a * 0.5, atol=1e-5).all(-1)
+    kept = np.isclose(y, x.numpy() * a + 1.7580993408473766 * a * 0.5, atol=1e-5).all(-1)
+    assert (dropped | kept).all() and 0.4 < dropped.mean() < 0.6
+    m.eval()
+    assert m(x) is x
+    assert repr(m) == repr(torch.nn.FeatureAlphaDropout(0.5))

@@ -375,3 +375,27 @@ def test_deepcopy_copies_parameters_and_buffers():
     np.testing.assert_array_equal(c.offset.grad.numpy(), 1.0)
     c.body[0].running.add_(1)
     assert not o.body[0].running.numpy().any()
+
+
+def test_buffer_assignment_registers_like_torch():
+    src = '''
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Buffer(lib.zeros(2))
+        self.b = nn.Buffer(lib.ones(3), persistent=False)
+        self.w = nn.Parameter(lib.ones(1))
+'''
+    names = []
+    for lib, mod in ((torch, torch.nn), (autograd, nn)):
+        ns = {"nn": mod, "lib": lib}
+        exec(src, ns)
+        m = ns["M"]()
+        names.append(([n for n, _ in m.named_buffers()], list(m.state_dict())))
+    assert names[0] == names[1] == (["a", "b"], ["w", "a"])
+    m = nn.Module()
+    t = autograd.zeros(2)
+    m.x = nn.Buffer(t)
+    assert np.shares_memory(m.x.numpy(), t.numpy()) and list(dict(m.named_buffers())) == ["x"]
+    m.x = autograd.ones(2)  # a registered buffer name takes plain tensors afterwards
+    assert m.x.numpy().sum() == 2 and "x" in m.state_dict()

@@ -121,3 +121,12 @@ def test_detach_of_a_view_shares_the_counter():
     v = a[0]
     d = v.detach()
     assert d._version is a._version
+
+
+def test_diagonal_is_a_writable_view():
+    x = A.zeros(3, 3)
+    with A.no_grad():
+        x.diagonal().fill_(2.0)
+        x.diagonal(1).add_(1.0)
+    assert x.tolist() == [[2.0, 1.0, 0.0], [0.0, 2.0, 1.0], [0.0, 0.0, 2.0]]
+    assert x._version[0] == 2

@@ -672,7 +672,7 @@ class Diagonal(Op):
     @staticmethod
     def forward(ctx, x, offset, dim1, dim2):
         ctx.in_shape, ctx.args = x.shape, (offset, dim1, dim2)
-        return np.diagonal(x, offset, dim1, dim2)
+        return _diag_view(x, offset, dim1, dim2)  # writable when x is, as in PyTorch
 
     @staticmethod
     def backward(ctx, g):
@@ -696,7 +696,7 @@ class DiagonalBackward(Op):
 
 
 def _diag_view(z: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
-    """A writable view of z's diagonal (np.diagonal's is read-only)."""
+    """A view of z's diagonal, writable when z is (np.diagonal's is always read-only)."""
     d = np.diagonal(z, offset, dim1, dim2)
     if not d.size:
         return d
@@ -707,7 +707,7 @@ def _diag_view(z: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
 
 
 def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of the (dim1, dim2) planes, as the last dim (a read-only view)."""
+    """The diagonal of the (dim1, dim2) planes, as the last dim (a view)."""
     d1, d2 = canonical_dim(dim1, x.ndim), canonical_dim(dim2, x.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")

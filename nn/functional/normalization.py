@@ -37,6 +37,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                eps: float = 1e-5) -> Tensor:
     """Normalize each channel (dim 1) over the batch and spatial dims; see the module docstring."""
     _check_tensor("batch_norm", "input", input)
+    if not isinstance(momentum, (int, float)):
+        raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__} (the "
+                        "modules turn momentum=None into the cumulative-average factor before calling this)")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with at least 2 dims (N, C, ...), got {list(input.shape)}")
     if input.dtype.kind != "f":
@@ -62,11 +65,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if n <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(input.shape)}")
     out, mean, var = Normalize.apply(input, weight, bias, batch_norm_spec(tuple(input.shape), eps))
-    m = 0.0 if momentum is None else momentum
     if running_mean is not None:
-        _update(running_mean, mean._data, m)
+        _update(running_mean, mean._data, momentum)
     if running_var is not None:
-        _update(running_var, var._data * (n / (n - 1)), m)
+        _update(running_var, var._data * (n / (n - 1)), momentum)
     return out
 
 

@@ -150,6 +150,10 @@ def test_errors():
         F.group_norm(autograd.zeros(2, 6, 4), 4)
     with pytest.raises(ValueError, match=r"num_channels \(6\) must be divisible by num_groups \(4\)"):
         nn.GroupNorm(4, 6)
+    with pytest.raises(TypeError, match="momentum' must be float, not NoneType"):
+        F.batch_norm(autograd.zeros(4, 3), autograd.zeros(3), autograd.ones(3), training=True, momentum=None)
+    with pytest.raises(RuntimeError, match=r"expected running_mean of shape \[3\]"):
+        F.batch_norm(autograd.zeros(4, 3), autograd.zeros(2), autograd.ones(3), training=True)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

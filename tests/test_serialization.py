@@ -251,3 +251,35 @@ def test_crash_mid_write_leaves_old_file_intact(tmp_path, monkeypatch):
     monkeypatch.undo()
     autograd.save({"version": 4}, path)
     assert autograd.load(path)["version"] == 4
+
+
+def test_resume_training_from_checkpoint_is_bit_identical(tmp_path):
+    optim = pytest.importorskip("optim")
+    import nn.functional as F
+
+    X = autograd.tensor(np.random.default_rng(0).standard_normal((16, 3)).astype(np.float32))
+    y = autograd.tensor(np.random.default_rng(1).integers(0, 2, 16))
+
+    def steps(model, opt, n):
+        for _ in range(n):
+            opt.zero_grad()
+            F.cross_entropy(model(X), y).backward()
+            opt.step()
+
+    def fresh():
+        autograd.manual_seed(0)
+        m = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+        return m, optim.Adam(m.parameters(), lr=0.05, amsgrad=True)
+
+    model, opt = fresh()
+    steps(model, opt, 3)
+    autograd.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 3}, tmp_path / "ck")
+    steps(model, opt, 3)
+    model2, opt2 = fresh()
+    ck = autograd.load(tmp_path / "ck")
+    model2.load_state_dict(ck["model"])
+    opt2.load_state_dict(ck["opt"])
+    assert ck["epoch"] == 3
+    steps(model2, opt2, 3)
+    for (n, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)

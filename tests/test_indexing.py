@@ -426,3 +426,21 @@ def test_embedding_style_backward_uses_rows_and_matches_torch():
     x[A.tensor(idx)].backward(A.tensor(seed))
     tx[torch.tensor(idx)].backward(torch.tensor(seed))
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_double_backward_through_setitem_gather_scatter():
+    rng = np.random.default_rng(0)
+    x = A.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    v = A.tensor(rng.standard_normal(4), requires_grad=True)
+    idx = A.tensor(np.array([[0, 2, 2], [1, 3, 0], [3, 3, 3]]))
+
+    def put(a, b):
+        c = a * a
+        c[[2, 0]] = b ** 3
+        return c
+
+    assert A.gradgradcheck(put, [x, v])
+    assert A.gradgradcheck(lambda a: a.gather(1, idx) ** 3, [x])
+    assert A.gradgradcheck(lambda a, b: a.scatter_add(1, idx[:, :1], b[None, :3].t() ** 2) ** 2, [x, v])
+    assert A.gradgradcheck(lambda a: a.sort(dim=1).values ** 3, [x])
+    assert A.gradgradcheck(lambda a: a.masked_fill(a.detach() > 0, 0.5) ** 3, [x])

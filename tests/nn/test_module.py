@@ -5,6 +5,8 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -399,3 +401,67 @@ class M(nn.Module):
     assert np.shares_memory(m.x.numpy(), t.numpy()) and list(dict(m.named_buffers())) == ["x"]
     m.x = autograd.ones(2)  # a registered buffer name takes plain tensors afterwards
     assert m.x.numpy().sum() == 2 and "x" in m.state_dict()
+
+
+# ---- random architectures: traversal, keys and repr equal torch's ----
+
+leaf = st.one_of(
+    st.tuples(st.just("linear"), st.integers(1, 3), st.integers(1, 3), st.booleans()),
+    st.tuples(st.just("relu")),
+    st.tuples(st.just("dropout"), st.sampled_from([0.1, 0.5])),
+    st.tuples(st.just("embedding"), st.integers(2, 4), st.integers(1, 3)),
+    st.tuples(st.just("prelu"), st.integers(1, 3)),
+)
+tree = st.recursive(
+    leaf,
+    lambda kids: st.one_of(
+        st.tuples(st.just("seq"), st.lists(kids, max_size=3)),
+        st.tuples(st.just("list"), st.lists(kids, max_size=3)),
+        st.tuples(st.just("dict"), st.dictionaries(st.sampled_from(["a", "b", "zz", "k1"]), kids, max_size=3)),
+        st.tuples(st.just("custom"), st.lists(kids, max_size=3), st.booleans(), st.booleans()),
+    ),
+    max_leaves=8,
+)
+
+
+def build_tree(spec, lib, nnlib):
+    kind = spec[0]
+    if kind == "linear":
+        return nnlib.Linear(spec[1], spec[2], bias=spec[3])
+    if kind == "relu":
+        return nnlib.ReLU()
+    if kind == "dropout":
+        return nnlib.Dropout(spec[1])
+    if kind == "embedding":
+        return nnlib.Embedding(spec[1], spec[2], padding_idx=0)
+    if kind == "prelu":
+        return nnlib.PReLU(spec[1])
+    if kind == "seq":
+        return nnlib.Sequential(*[build_tree(s, lib, nnlib) for s in spec[1]])
+    if kind == "list":
+        return nnlib.ModuleList([build_tree(s, lib, nnlib) for s in spec[1]])
+    if kind == "dict":
+        return nnlib.ModuleDict({k: build_tree(s, lib, nnlib) for k, s in spec[1].items()})
+    m = nnlib.Module()
+    if spec[2]:
+        m.first = nnlib.Parameter(lib.zeros(2))
+    for i, s in enumerate(spec[1]):
+        setattr(m, f"child{i}", build_tree(s, lib, nnlib))
+    if spec[3]:
+        m.register_buffer("stat", lib.zeros(1))
+        m.last = nnlib.Parameter(lib.ones(1))
+    return m
+
+
+@given(tree)
+def test_random_architectures_traverse_like_torch(spec):
+    t, o = build_tree(spec, torch, torch.nn), build_tree(spec, autograd, nn)
+    assert [n for n, _ in o.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert [tuple(p.shape) for p in o.parameters()] == [tuple(p.shape) for p in t.parameters()]
+    assert [n for n, _ in o.named_modules()] == [n for n, _ in t.named_modules()]
+    assert [n for n, _ in o.named_buffers()] == [n for n, _ in t.named_buffers()]
+    assert list(o.state_dict()) == list(t.state_dict())
+    assert repr(o) == repr(t)
+    o.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    for k, v in t.state_dict().items():
+        np.testing.assert_array_equal(o.state_dict()[k].numpy(), v.numpy())

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check, _lerp_, _scalar
 
 __all__ = ["Adam"]
@@ -46,11 +47,20 @@ class Adam(Optimizer):
 
 def adam_update(param: np.ndarray, grad: np.ndarray, state: dict[str, Any], lr: float, beta1: float, beta2: float,
                 eps: float, weight_decay: float, amsgrad: bool, maximize: bool, decoupled: bool) -> None:
-    """One Adam/AdamW step on one parameter array, in place (PyTorch's order of operations)."""
-    g = -grad if maximize else grad
+    """One Adam/AdamW step on one parameter array, in place (PyTorch's order of operations).
+
+    C-contiguous float32/float64 arrays go through the fused Numba kernel ``optim._kernels.adam`` (one pass, no
+    temporaries, bit-identical to the numpy rule below, which handles every other layout).
+    """
     state["step"] += 1
     step = float(state["step"])
     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+    mx = state.get("max_exp_avg_sq") if amsgrad else None
+    if _kernels.fits(param, grad, exp_avg, exp_avg_sq, *([mx] if amsgrad else [])):
+        _kernels.adam(param, grad, exp_avg, exp_avg_sq, mx, step, lr, beta1, beta2, eps, weight_decay, amsgrad,
+                      maximize, decoupled)
+        return
+    g = -grad if maximize else grad
     if weight_decay != 0:
         if decoupled:
             param *= 1 - lr * weight_decay

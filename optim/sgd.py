@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check
 
 __all__ = ["SGD"]
@@ -29,6 +30,15 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if momentum != 0 and _kernels.fits(param, grad):  # the fused kernel: one pass, bit-identical
+            buf = state.get("momentum_buffer")
+            first = buf is None
+            if first:
+                buf = state["momentum_buffer"] = np.empty_like(param)
+            if _kernels.fits(param, buf):
+                _kernels.sgd_momentum(param, grad, buf, first, lr, momentum, group["dampening"], wd,
+                                      group["nesterov"], group["maximize"])
+                return
         g = -grad if group["maximize"] else grad
         if wd != 0:
             g = g + wd * param

@@ -1,0 +1,103 @@
+"""Fused in-place optimizer kernels (Numba): one pass over each parameter, no temporaries.
+
+Each kernel applies one optimizer rule to flat arrays, element by element, with the same arithmetic (and the
+same order of operations) as the numpy rule of its optimizer class, which follows PyTorch's: ``adam`` for
+Adam/AdamW (L2 or decoupled weight decay, amsgrad, maximize), ``sgd_momentum`` for SGD with momentum
+(dampening, nesterov, weight decay, maximize). The scalars are passed in the arrays' dtype, so float32
+parameters are updated in float32 arithmetic as PyTorch does.
+
+``fits(*arrays)`` says when a kernel applies: float32/float64 arrays of one dtype and shape, C-contiguous,
+non-empty. Otherwise the optimizers run their numpy rule (views with strides, mixed dtypes).
+
+``error_model="numpy"`` is what makes the loops SIMD: under Numba's default ("python") model every division
+checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing (measured: x/sqrt(y) on 1e5 float32,
+0.66 ms scalar -> 0.21 ms AVX-512 on a loaded machine). It is also numpy's IEEE semantics (x/0 = inf).
+
+Measurements: see ``benchmarks/optim_kernels.py`` and the docstring of ``optim.adam``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["fits", "adam", "sgd_momentum"]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def fits(*arrays: np.ndarray) -> bool:
+    """True when the fused kernels apply: one float dtype and shape, C-contiguous, non-empty."""
+    a = arrays[0]
+    if a.dtype not in _FLOATS or a.size == 0:
+        return False
+    return all(b.dtype == a.dtype and b.shape == a.shape and b.flags.c_contiguous for b in arrays)
+
+
+@njit(cache=True, error_model="numpy")
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay,
+                 decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize, decoupled):  # pragma: no cover
+    for i in range(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            if decoupled:
+                p = p * decay_factor
+            else:
+                g = g + weight_decay * p
+        m = exp_avg[i]
+        if w1 < 0.5:  # lerp(m, g, 1 - beta1), PyTorch's two-sided formula
+            m = m + w1 * (g - m)
+        else:
+            m = g - (g - m) * one_minus_w1
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + (w2 * g) * g
+        exp_avg_sq[i] = v
+        if amsgrad:
+            if v > max_exp_avg_sq[i] or v != v:
+                max_exp_avg_sq[i] = v
+            v = max_exp_avg_sq[i]
+        denom = np.sqrt(v) / bias_correction2_sqrt + eps
+        param[i] = p + (-step_size * m) / denom
+
+
+def adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+         max_exp_avg_sq: np.ndarray | None, step: float, lr: float, beta1: float, beta2: float, eps: float,
+         weight_decay: float, amsgrad: bool, maximize: bool, decoupled: bool) -> None:
+    """One fused Adam/AdamW step on C-contiguous arrays of one float dtype (check with ``fits``)."""
+    dt = param.dtype.type
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size = lr / bias_correction1
+    mx = max_exp_avg_sq if amsgrad else exp_avg_sq
+    _adam_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), mx.reshape(-1),
+                 dt(1 - beta1), dt(1 - (1 - beta1)), dt(beta2), dt(1 - beta2), dt(eps), dt(weight_decay),
+                 dt(1 - lr * weight_decay), dt(step_size), dt(bias_correction2**0.5), amsgrad, maximize, decoupled)
+
+
+@njit(cache=True, error_model="numpy")
+def _sgd_momentum_kernel(param, grad, buf, lr, momentum, dampening_w, weight_decay, first, nesterov,
+                         maximize):  # pragma: no cover
+    for i in range(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        if first:
+            b = g
+        else:
+            b = buf[i] * momentum + dampening_w * g
+        buf[i] = b
+        if nesterov:
+            g = g + momentum * b
+        else:
+            g = b
+        param[i] = p - lr * g
+
+
+def sgd_momentum(param: np.ndarray, grad: np.ndarray, buf: np.ndarray, first: bool, lr: float, momentum: float,
+                 dampening: float, weight_decay: float, nesterov: bool, maximize: bool) -> None:
+    """One fused SGD-with-momentum step (``first``: the buffer is initialised to the gradient, as PyTorch)."""
+    dt = param.dtype.type
+    _sgd_momentum_kernel(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), dt(lr), dt(momentum),
+                         dt(1 - dampening), dt(weight_decay), first, nesterov, maximize)

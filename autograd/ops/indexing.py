@@ -296,42 +296,19 @@ def _check_index(name: str, x: Tensor, dim: int, index, bigger=None) -> tuple[np
     return index, d
 
 
-class Gather(Op):
-    """gather(x, dim, index)[p] = x[p with dim -> index[p]]; d/dx = scatter_add(zeros, dim, index, g)"""
+class Gather(GetItem):
+    """gather(x, dim, index): x indexed by one integer array per dim (index itself along dim);
+    d/dx = g scatter-added at those positions"""
 
-    @staticmethod
-    def forward(ctx, x, index, dim):
-        ctx.in_shape, ctx.index, ctx.dim = x.shape, index, dim
-        if x.ndim == 0:
-            return x[()] + np.zeros(index.shape, x.dtype)
-        return x[_along(index, dim)]
-
-    @staticmethod
-    def backward(ctx, g):
-        return GatherBackward.apply(g, ctx.index, ctx.dim, ctx.in_shape), None, None
-
-
-class GatherBackward(Op):
-    """scatter_add(zeros(shape), dim, index, g); d/dg = gather(gg, dim, index)"""
-
-    @staticmethod
-    def forward(ctx, g, index, dim, shape):
-        ctx.index, ctx.dim = index, dim
-        z = np.zeros(shape, g.dtype)
-        if not shape:
-            return z + g.sum()
-        K.scatter_add(z, _along(index, dim), g)
-        return z
-
-    @staticmethod
-    def backward(ctx, gg):
-        return Gather.apply(gg, ctx.index, ctx.dim), None, None, None
+    is_view = False
 
 
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j][k] = x[index[i][j][k]][j][k] (for dim 0; likewise along any dim)."""
     index, d = _check_index("gather", x, dim, index)
-    return Gather.apply(x, index, d)
+    if x.ndim == 0:
+        return reshape(Gather.apply(reshape(x, (1,)), (), (index.reshape(1),)), ())
+    return Gather.apply(x, (), _along(index, d))
 
 
 def take_along_dim(x: Tensor, indices: Tensor, dim: int) -> Tensor:
@@ -383,7 +360,7 @@ class Scatter(Op):
             else:
                 gx = g
         if ctx.needs_input_grad[2]:
-            gs = Gather.apply(g, index, dim)
+            gs = gather(g, dim, index)
             if gs.shape != ctx.src_shape:
                 gs = ConstantPad.apply(gs, tuple((0, s - i) for s, i in zip(ctx.src_shape, gs.shape)), 0)
         return gx, None, gs, None, None

@@ -626,27 +626,22 @@ def roll(x: Tensor, shifts, dims=None) -> Tensor:
 class Tril(Op):
     """tril(x, k): zero above the k-th diagonal; d/dx = tril(g, k)"""
 
+    _np = staticmethod(np.tril)
+
     @staticmethod
     def forward(ctx, x, k):
         ctx.k = k
-        return np.tril(x, k)
+        return type(ctx)._np(x, k)
 
     @staticmethod
     def backward(ctx, g):
-        return tril(g, ctx.k), None
+        return type(ctx).apply(g, ctx.k), None
 
 
-class Triu(Op):
+class Triu(Tril):
     """triu(x, k): zero below the k-th diagonal; d/dx = triu(g, k)"""
 
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.k = k
-        return np.triu(x, k)
-
-    @staticmethod
-    def backward(ctx, g):
-        return triu(g, ctx.k), None
+    _np = staticmethod(np.triu)
 
 
 def _check_2d(x: Tensor, name: str) -> None:

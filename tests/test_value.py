@@ -421,11 +421,11 @@ def test_mlp_learns_two_moons_to_full_training_accuracy():
     y = y * 2 - 1
     model = MLP(2, [16, 16, 1], seed=0)
     first, acc0 = svm_loss(model, X, y)
-    for k in range(100):  # micrograd's demo: SVM loss + L2, SGD with a decaying learning rate
+    for k in range(60):  # micrograd's demo (SVM loss + L2, SGD with a decaying learning rate), 60 steps not 100
         loss, acc = svm_loss(model, X, y)
         model.zero_grad()
         loss.backward()
-        lr = 1.0 - 0.9 * k / 100
+        lr = 1.0 - 0.9 * k / 60
         for p in model.parameters():
             p.data -= lr * p.grad
     last, acc = svm_loss(model, X, y)

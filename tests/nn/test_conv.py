@@ -3,6 +3,8 @@ higher derivatives, error messages, and the conv kernels against their numpy ref
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -199,3 +201,27 @@ def test_kernels_match_numpy_reference(dtype):
     gw = K.conv2d_backward_weight(x, g, w.shape, *args, 2)
     assert np.isclose(lhs, float((x.astype(np.float64) * gx).sum()), rtol=tol * 10)
     assert np.isclose(lhs, float((w.astype(np.float64) * gw).sum()), rtol=tol * 10)
+
+
+@given(h=st.integers(1, 9), w=st.integers(1, 9), k=st.integers(1, 4), s=st.integers(1, 3), p=st.integers(0, 2),
+       d=st.integers(1, 2), transposed=st.booleans(), op=st.integers(0, 1))
+def test_output_shape_matches_torch(h, w, k, s, p, d, transposed, op):
+    x, wt = np.zeros((1, 2, h, w)), np.zeros((2, 2, k, k))
+    if transposed:
+        run = lambda lib, F_, a, b: F_.conv_transpose2d(a, b, stride=s, padding=p, output_padding=op, dilation=d)  # noqa: E731
+    else:
+        run = lambda lib, F_, a, b: F_.conv2d(a, b, stride=s, padding=p, dilation=d)  # noqa: E731
+    try:
+        expected = tuple(run(torch, torch.nn.functional, torch.tensor(x), torch.tensor(wt)).shape)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            run(autograd, F, autograd.tensor(x), autograd.tensor(wt))
+        return
+    assert run(autograd, F, autograd.tensor(x), autograd.tensor(wt)).shape == expected
+
+
+def test_module_dtype_conversion():
+    m = nn.Conv2d(2, 3, 3).double()
+    assert m.weight.dtype == np.float64 and m.bias.dtype == np.float64
+    y = m(autograd.zeros(1, 2, 4, 4, dtype=autograd.float64))
+    assert y.dtype == np.float64 and y.shape == (1, 3, 2, 2)

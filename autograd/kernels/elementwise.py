@@ -1,18 +1,21 @@
 """Elementwise kernels for activations and their backward passes: Numba loops and numpy references.
 
 The public functions (``sigmoid``, ``sigmoid_backward``, ``tanh_backward``, ``relu_backward``) use the Numba
-kernel when every array is float32/float64 of one dtype and shape, C-contiguous and non-empty, numpy otherwise.
+kernel when every array is float32/float64 of one dtype and shape, C-contiguous and non-empty (the backward
+kernels only from ``MIN_NUMBA_SIZE`` elements: below that numpy's 1.3 us beats Numba's ~2.3 us call), numpy
+otherwise. The kernels are compiled with error_model="numpy" (no ZeroDivisionError branch, which would stop
+vectorization) and use ``_fastexp.fexp``, an exp that vectorizes.
 
-Measured on this machine (2 cores shared with other jobs, so medians of 40 calls; float32, per call):
-- sigmoid forward: numpy 6.2 us -> Numba 3.9 us at 1e3 elements, 457 -> 372 us at 1e5, 5.2 -> 4.0 ms at 1e6
-  (float64 1e6: 16.3 -> 4.9 ms). One pass, no temporaries: 1 / (1 + exp(-|x|)), times exp(-|x|) for x < 0.
-- backward kernels (one fused pass instead of 2-3 numpy passes): sigmoid_backward 336 -> 208 us at 1e6,
-  tanh_backward 296 -> 211 us, relu_backward 765 -> 150 us (numpy's ``where`` plus cast is slow).
-- exp, log and tanh are NOT given Numba kernels: numpy's are AVX-512 SIMD while Numba calls scalar libm here
-  (no SVML): exp 431 us (numpy) vs 2.3 ms (Numba) at 1e6 float32, log 365 us vs 2.6 ms, tanh 352 us vs 37 ms.
-- ``parallel=True`` halved the time of the backward kernels at >= 1e5 elements on an idle machine but gave
-  8-16 ms outliers when the two cores were busy (thread pools contending with BLAS and other processes), so
-  the kernels are serial. ``fastmath`` changed nothing measurable and would break nan/inf propagation: unused.
+Measured on this machine (2 cores shared with other jobs, best of 20 calls; numpy -> Numba):
+- sigmoid float32: 1e3 elements 7.3 -> 2.6 us, 1e5 1048 -> 59 us, 1e6 5-40 ms (varies run to run) -> 0.57 ms
+  (float64: 12.9 -> 5.8 us, 658 -> 208 us, 1e6 5-40 ms -> 1.7 ms). numpy needs exp, abs, two divisions and a where.
+- sigmoid_backward / tanh_backward float32 at 1e5: 35 -> 16 us; relu_backward 355 -> 16 us (numpy's where +
+  astype is slow); at 1e6 about 2.5x (sigmoid/tanh) and 25x (relu).
+- exp, log and tanh themselves stay numpy: numpy's are AVX-512 SIMD, Numba's np.exp/np.log/np.tanh are scalar
+  libm calls here (no SVML): at 1e6 float32 exp 431 us (numpy) vs 2.3 ms, log 365 us vs 2.6 ms, tanh 352 us vs
+  37 ms. (``fexp`` matches numpy's exp alone: 447 vs 434 us; it pays only when fused with other work.)
+- ``parallel=True`` halved the backward kernels at >= 1e5 elements on an idle machine but gave 8-16 ms outliers
+  when both cores were busy (thread pools contending with BLAS and other processes): the kernels are serial.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._fastexp import as_type_of, fexp
+
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+MIN_NUMBA_SIZE = 4096  # backward kernels: numpy wins below this (call overhead)
 
 
 def _fits(*arrays) -> bool:
@@ -32,30 +38,34 @@ def _fits(*arrays) -> bool:
 
 
 # ---- Numba kernels on flat arrays ----
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sigmoid_kernel(x, out):  # pragma: no cover - compiled
+    one = as_type_of(x[0], 1.0)
     for i in range(x.size):
-        e = np.exp(-abs(x[i]))
-        r = 1 / (1 + e)
+        e = fexp(-abs(x[i]))
+        r = one / (one + e)
         out[i] = r if x[i] >= 0 else e * r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sigmoid_backward_kernel(g, y, out):  # pragma: no cover - compiled
+    one = as_type_of(g[0], 1.0)
     for i in range(g.size):
-        out[i] = g[i] * y[i] * (1 - y[i])
+        out[i] = g[i] * y[i] * (one - y[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tanh_backward_kernel(g, y, out):  # pragma: no cover - compiled
+    one = as_type_of(g[0], 1.0)
     for i in range(g.size):
-        out[i] = g[i] * (1 - y[i] * y[i])
+        out[i] = g[i] * (one - y[i] * y[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _relu_backward_kernel(g, y, out):  # pragma: no cover - compiled
+    zero = as_type_of(g[0], 0.0)
     for i in range(g.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = g[i] if y[i] > zero else zero
 
 
 def _run(kernel, *arrays) -> np.ndarray:
@@ -92,20 +102,20 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g * y * (1 - y)"""
-    if _fits(g, y):
+    if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_sigmoid_backward_kernel, g, y)
     return sigmoid_backward_numpy(g, y)
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g * (1 - y^2)"""
-    if _fits(g, y):
+    if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_tanh_backward_kernel, g, y)
     return tanh_backward_numpy(g, y)
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g where y > 0, else 0"""
-    if _fits(g, y):
+    if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_relu_backward_kernel, g, y)
     return relu_backward_numpy(g, y)

@@ -1,17 +1,24 @@
 """softmax, log_softmax and logsumexp along one axis, forward and backward: fused Numba row kernels and numpy
 references.
 
-The Numba kernels work on the rows of a C-contiguous 2-D array (the reduced axis moved last); one pass finds
-the row max, one sums exp(x - max), one writes the result, so nothing overflows and no temporaries are made.
-The public functions take any array and an axis, and pick Numba for float32/float64 input with at least one
-element, numpy otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
+The Numba kernels work on the rows of a C-contiguous 2-D array (the reduced axis moved last, copying only when
+needed): one pass for the row max, one for exp(x - max) and its sum, one to scale, so nothing overflows and no
+temporaries are made. exp is ``_fastexp.fexp`` (vectorizable; Numba's own np.exp is a scalar libm call here);
+sums accumulate in float64 and use fastmath "reassoc" only (so they vectorize; nan/inf semantics are kept).
+The public functions take any array and an axis and use Numba for non-empty float32/float64 input, numpy
+otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
 
-Measured on this machine (2 cores, best of 20-50 calls, float32, along the last axis): Numba's ``np.exp`` is a
-scalar libm call (no SVML here), numpy's is AVX-512 SIMD, so the fused kernels win only while call overhead
-dominates: softmax (32, 32) numpy 11.7 us -> Numba 6.1 us, (64, 64) 23.6 -> 21.3 us, but (128, 128) 47.8 -> 77 us
-and (1024, 512) 0.71 -> 2.1 ms. Hence Numba is used up to ``NUMBA_MAX_SIZE`` elements, numpy above.
-``parallel=True`` does not pay at the sizes where these kernels are used. fastmath is not used: it would drop the
-inf/nan handling (-inf logits from masks, nan propagation).
+Measured on this machine (2 cores shared with other jobs; best of 20 calls, microseconds, along the last axis):
+
+    float32            softmax        log_softmax    logsumexp      softmax bwd    log_softmax bwd
+    (32, 32)           12 -> 2        15 -> 3        21 -> 2        5 -> 1         6 -> 1
+    (128, 128)         35 -> 19       39 -> 21       34 -> 20       16 -> 3        21 -> 10
+    (1024, 512)        670 -> 493     678 -> 517     568 -> 498     349 -> 75      530 -> 311
+    float64 (1024, 512) 1157 -> 1256  1131 -> 853    926 -> 782     608 -> 177     937 -> 807
+
+(numpy -> Numba). float64 softmax forward is a tie at large sizes (the degree-13 exp polynomial costs about
+as much as numpy's SIMD exp); everything else is faster. ``parallel=True`` (prange over rows) was not kept:
+on two cores shared with BLAS threads and other processes its timings had multi-millisecond outliers.
 """
 
 from __future__ import annotations
@@ -19,18 +26,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._fastexp import as_type_of, fexp
+
 _NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-NUMBA_MAX_SIZE = 8192  # above this numpy's SIMD exp beats the scalar exp of the fused kernels (see above)
+USE_NUMBA = True  # tests switch it off to run the numpy references through the same public functions
 
 
 # ---- Numba row kernels (x: 2-D C-contiguous) ----
-@njit(cache=True, inline="always")
+# fastmath "reassoc" only lets LLVM reorder the row sums (so they vectorize); nan/inf semantics are kept.
+@njit(cache=True, inline="always", error_model="numpy")
 def _row_max(x, r, n):  # pragma: no cover - compiled
-    """max of row r; a nan first element gives nan (so the row becomes nan, as in numpy/PyTorch)."""
+    """max of row r (nan entries make the row's result nan later, through exp). Long rows keep 16 running maxima
+    so the loop vectorizes (a single running max is a serial dependency chain: 1.8x slower)."""
     m = x[r, 0]
-    for j in range(1, n):
-        if x[r, j] > m:
-            m = x[r, j]
+    nb = n // 16 * 16 if n >= 64 else 0
+    if nb:
+        acc = x[r, 0:16].copy()
+        for j in range(16, nb, 16):
+            for k in range(16):
+                acc[k] = max(x[r, j + k], acc[k])
+        for k in range(16):
+            m = acc[k] if acc[k] > m else m
+    for j in range(nb, n):
+        v = x[r, j]
+        m = v if v > m else m
     return m
 
 
@@ -38,74 +57,70 @@ def _row_max(x, r, n):  # pragma: no cover - compiled
 def _row_shift(x, r, n):  # pragma: no cover - compiled
     """the row max, or 0 when it is not finite (all -inf rows give -inf, +inf rows inf, not nan)."""
     m = _row_max(x, r, n)
-    if not np.isfinite(m):
-        m = np.zeros_like(x[r, :1])[0]
-    return m
+    return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
-@njit(cache=True, inline="always")
-def _row_sumexp(x, r, n, m):  # pragma: no cover - compiled
-    s = 0.0
-    for j in range(n):
-        s += np.exp(x[r, j] - m)
-    return s
-
-
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
 def _softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in range(rows):
         m = _row_max(x, r, n)
+        for j in range(n):
+            out[r, j] = fexp(x[r, j] - m)
         s = 0.0
         for j in range(n):
-            e = np.exp(x[r, j] - m)
-            out[r, j] = e
-            s += e
-        inv = 1.0 / s
+            s += out[r, j]
+        inv = as_type_of(m, 1.0 / s)
         for j in range(n):
             out[r, j] *= inv
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in range(rows):
         m = _row_shift(x, r, n)
-        s = _row_sumexp(x, r, n, m)
-        c = m + np.log(s)
+        s = 0.0
         for j in range(n):
-            out[r, j] = x[r, j] - c
+            s += fexp(x[r, j] - m)
+        lse = as_type_of(m, np.log(s))
+        for j in range(n):
+            out[r, j] = (x[r, j] - m) - lse  # not x - (m + lse): m + lse would round to m's ulp
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in range(rows):
         m = _row_shift(x, r, n)
-        s = _row_sumexp(x, r, n, m)
+        s = 0.0
+        for j in range(n):
+            s += fexp(x[r, j] - m)
         out[r] = m + np.log(s)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
 def _softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in range(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j] * y[r, j]
+        s_ = as_type_of(g[r, 0], s)
         for j in range(n):
-            out[r, j] = y[r, j] * (g[r, j] - s)
+            out[r, j] = y[r, j] * (g[r, j] - s_)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
 def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in range(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j]
+        s_ = as_type_of(g[r, 0], s)
         for j in range(n):
-            out[r, j] = g[r, j] - np.exp(y[r, j]) * s
+            out[r, j] = g[r, j] - fexp(y[r, j]) * s_
 
 
 # ---- numpy references ----
@@ -117,7 +132,11 @@ def softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
-    return x - logsumexp_numpy(x, (axis,), True)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        shifted = x - m
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def logsumexp_numpy(x: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
@@ -140,9 +159,9 @@ def log_softmax_backward_numpy(g: np.ndarray, y: np.ndarray, axis: int) -> np.nd
 
 
 # ---- dispatch ----
-def _use_numba(*arrays, max_size: int = NUMBA_MAX_SIZE) -> bool:
+def _use_numba(*arrays) -> bool:
     a = arrays[0]
-    return (0 < a.size <= max_size and a.ndim > 0 and a.dtype in _NUMBA_DTYPES
+    return (USE_NUMBA and a.size > 0 and a.ndim > 0 and a.dtype in _NUMBA_DTYPES
             and all(b.dtype == a.dtype for b in arrays))
 
 
@@ -159,10 +178,10 @@ def _from_rows(out: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
     return out if axis == len(shape) - 1 else np.moveaxis(out, -1, axis)
 
 
-def _rowwise(kernel, reference, axis, *arrays, max_size: int = NUMBA_MAX_SIZE):
+def _rowwise(kernel, reference, axis, *arrays):
     if axis is None:  # 0-d input: one row of one element
         return reference(*[a.reshape(1) for a in arrays], 0).reshape(())
-    if not _use_numba(*arrays, max_size=max_size):
+    if not _use_numba(*arrays):
         return reference(*arrays, axis)
     rows = [_as_rows(a, axis) for a in arrays]
     out = np.empty_like(rows[0])

@@ -9,12 +9,14 @@ keys (``"0.weight"``, ``"bn.running_mean"``) match a PyTorch model of the same a
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from autograd import dtypes
+from autograd.function import Function
 from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor, _make
 
@@ -100,6 +102,8 @@ class Module:
         s(self, "_forward_hooks_with_kwargs", set())
         s(self, "_forward_pre_hooks", OrderedDict())
         s(self, "_forward_pre_hooks_with_kwargs", set())
+        s(self, "_backward_hooks", OrderedDict())
+        s(self, "_backward_pre_hooks", OrderedDict())
 
     # ---- registration ----
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -236,6 +240,10 @@ class Module:
                     res = hook(self, args)
                     if res is not None:
                         args = res if isinstance(res, tuple) else (res,)
+        state = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            state = _BackwardHookState(self)
+            args = state.wrap_inputs(args)
         result = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hid, hook in list(self._forward_hooks.items()):
@@ -245,7 +253,28 @@ class Module:
                     res = hook(self, args, result)
                 if res is not None:
                     result = res
+        if state is not None:
+            result = state.wrap_outputs(result)
         return result
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients with
+        respect to the module's positional tensor inputs have been computed (``grad_input`` entries are None
+        for inputs that need no gradient)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output) -> None or new grad_output`` runs when the gradients with respect to the
+        module's outputs have been computed, before they flow into the module."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -570,6 +599,100 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+class _BackwardHookState:
+    """One call's backward hooks: identity nodes around the inputs and outputs catch their gradients."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.n_inputs = 0
+        self.input_slots: list[int] = []  # positions of the inputs that require grad
+        self.grad_output: tuple | None = None
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        self.n_inputs = len(args)
+        self.input_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not self.input_slots or not self.module._backward_hooks:
+            return args
+        wrapped = _InputHook.apply(self, *[args[i] for i in self.input_slots])
+        args = list(args)
+        for i, t in zip(self.input_slots, wrapped):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, result):
+        single = isinstance(result, Tensor)
+        outs = (result,) if single else result
+        if not isinstance(outs, tuple) or not any(isinstance(o, Tensor) and o.requires_grad for o in outs):
+            return result
+        slots = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
+        wrapped = _OutputHook.apply(self, *[outs[i] for i in slots])
+        outs = list(outs)
+        for i, t in zip(slots, wrapped):
+            outs[i] = t
+        return outs[0] if single else tuple(outs)
+
+    def on_grad_output(self, grads: tuple) -> tuple:
+        m = self.module
+        for hook in list(m._backward_pre_hooks.values()):
+            res = hook(m, grads)
+            if res is not None:
+                grads = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        self.grad_output = grads
+        if not self.input_slots and m._backward_hooks:  # no input needs a gradient: grad_input is all None
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with respect to module outputs since "
+                "no inputs require gradients.",
+                UserWarning,
+                stacklevel=2,
+            )
+            for hook in list(m._backward_hooks.values()):
+                hook(m, (None,) * self.n_inputs, grads)
+        return grads
+
+    def on_grad_input(self, grads: tuple) -> tuple:
+        m = self.module
+        full = [None] * self.n_inputs
+        for i, g in zip(self.input_slots, grads):
+            full[i] = g
+        full = tuple(full)
+        for hook in list(m._backward_hooks.values()):
+            res = hook(m, full, self.grad_output)
+            if res is not None:
+                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+                if len(res) != len(full):
+                    raise RuntimeError(
+                        f"backward hook of {m._get_name()} returned {len(res)} gradients, expected {len(full)}"
+                    )
+                full = res
+        return tuple(full[i] for i in self.input_slots)
+
+
+class _InputHook(Function):
+    """Identity on the module's inputs; its backward hands grad_input to the full backward hooks."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        return tuple(_make(t._data) for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.state.on_grad_input(grads)
+
+
+class _OutputHook(Function):
+    """Identity on the module's outputs; its backward records grad_output (after the pre-hooks)."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        return tuple(_make(t._data) for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + ctx.state.on_grad_output(grads)
 
 
 def local_names(module: Module) -> Iterator[tuple[str, object]]:

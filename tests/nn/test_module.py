@@ -2,6 +2,7 @@
 each checked against torch.nn on the same architecture (built from one source text for both libraries)."""
 
 from collections import OrderedDict
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -465,3 +466,49 @@ def test_random_architectures_traverse_like_torch(spec):
     o.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
     for k, v in t.state_dict().items():
         np.testing.assert_array_equal(o.state_dict()[k].numpy(), v.numpy())
+
+
+def test_full_backward_hooks_match_torch():
+    def run(lib, nnlib, x_requires_grad=True):
+        m = nnlib.Sequential(nnlib.Linear(3, 4), nnlib.Tanh(), nnlib.Linear(4, 2)).double()
+        with (torch.no_grad() if lib is torch else autograd.no_grad()):
+            for i, p in enumerate(m.parameters()):
+                p.copy_(lib.tensor(np.linspace(-1, 1, p.numel()).reshape(tuple(p.shape)) * (i + 1)))
+        log = []
+
+        def pre(mod, grad_output):
+            log.append(("pre", type(mod).__name__, [g.numpy().copy() for g in grad_output]))
+            return (grad_output[0] * 3,)
+
+        def full(mod, grad_input, grad_output):
+            log.append(("full", type(mod).__name__, [None if g is None else g.numpy().copy() for g in grad_input],
+                        [g.numpy().copy() for g in grad_output]))
+            return None if grad_input[0] is None else (grad_input[0] * 0.5,)
+
+        m[2].register_full_backward_pre_hook(pre)
+        h = m[0].register_full_backward_hook(full)
+        m[2].register_full_backward_hook(full)
+        x = lib.tensor(np.linspace(-2, 2, 6).reshape(2, 3), requires_grad=x_requires_grad)
+        m(x).backward(lib.tensor(np.array([[1.0, -1.0], [0.5, 2.0]])))
+        grads = [p.grad.numpy().copy() for p in m.parameters()]
+        h.remove()
+        m.zero_grad()
+        m(x).backward(lib.tensor(np.ones((2, 2))))
+        return log, (x.grad.numpy() if x_requires_grad else None), grads, len(log)
+
+    for rg in (True, False):
+        with pytest.warns(UserWarning, match="Full backward hook is firing") if not rg else nullcontext():
+            (tlog, tx, tg, tn), (olog, ox, og, on) = run(torch, torch.nn, rg), run(autograd, nn, rg)
+        assert [e[:2] for e in olog] == [e[:2] for e in tlog] and on == tn
+        for te, oe in zip(tlog, olog):
+            for ta, oa in zip(te[2:], oe[2:]):
+                for t, o in zip(ta, oa):
+                    assert (t is None) == (o is None)
+                    if t is not None:
+                        np.testing.assert_allclose(o, t, rtol=1e-10, atol=1e-13)
+        if rg:
+            np.testing.assert_allclose(ox, tx, rtol=1e-10, atol=1e-13)
+        for t, o in zip(tg, og):
+            np.testing.assert_allclose(o, t, rtol=1e-10, atol=1e-13)
+    with pytest.warns(UserWarning, match="Full backward hook is firing"):
+        run(autograd, nn, False)

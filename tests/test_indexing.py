@@ -303,6 +303,10 @@ def test_index_select_repeated_accumulates_and_errors():
         out.backward(A.tensor(seed))
         tout.backward(torch.tensor(seed))
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    s, ts = A.tensor(2.0), torch.tensor(2.0)
+    assert s.index_select(0, A.tensor([0])).shape == tuple(ts.index_select(0, torch.tensor([0])).shape)
+    with pytest.raises(IndexError, match="Index to scalar can have only 1 value"):
+        s.index_select(0, A.tensor([0, 0]))
     with pytest.raises(IndexError, match="Index is supposed to be a vector"):
         A.tensor(data).index_select(0, A.zeros(2, 2, dtype=A.int64))
 

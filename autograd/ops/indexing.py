@@ -403,7 +403,9 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError(f"index_select(): Expected dtype int32/int64 for index, got {idx.dtype}")
     if x.ndim == 0:
         canonical_dim(dim, 0)
-        return getitem(reshape(x, (1,)), (idx.reshape(-1),)).reshape(idx.shape if idx.ndim else ())
+        if idx.size != 1:
+            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        return reshape(getitem(reshape(x, (1,)), (idx.reshape(-1),)), ())
     d = canonical_dim(dim, x.ndim)
     return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
 

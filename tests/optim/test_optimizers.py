@@ -255,3 +255,49 @@ def test_load_torch_state_dict_converted_to_numpy():
     full, _ = run_torch(torch, torch.optim.Adam, dict(lr=0.01, amsgrad=True), 40)
     for p, q in zip(params, full):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-7, atol=1e-12)
+
+
+def test_sparse_adam_with_embedding_matches_torch_sparse_embedding():
+    """nn.Embedding + SparseAdam here (dense gradient, row mask) vs torch.nn.Embedding(sparse=True) + SparseAdam,
+    alongside a dense Linear head trained by Adam: both trajectories equal."""
+    import autograd
+    import nn
+
+    rng = np.random.default_rng(5)
+    emb = nn.Embedding(12, 4, sparse=True).double()
+    head = nn.Linear(4, 1).double()
+    temb = torch.nn.Embedding(12, 4, sparse=True).double()
+    thead = torch.nn.Linear(4, 1).double()
+    emb.load_state_dict({k: v.detach().numpy().copy() for k, v in temb.state_dict().items()})
+    head.load_state_dict({k: v.detach().numpy().copy() for k, v in thead.state_dict().items()})
+    opts = [optim.SparseAdam(list(emb.parameters()), lr=0.05), optim.Adam(head.parameters(), lr=0.01)]
+    topts = [torch.optim.SparseAdam(list(temb.parameters()), lr=0.05), torch.optim.Adam(thead.parameters(), lr=0.01)]
+    for _ in range(30):
+        idx = rng.choice(12, size=(5,))
+        y = rng.standard_normal((5, 1))
+        for o in opts:
+            o.zero_grad()
+        loss = ((head(emb(autograd.tensor(idx))) - autograd.tensor(y)) ** 2).mean()
+        loss.backward()
+        for o in opts:
+            o.step()
+        for o in topts:
+            o.zero_grad()
+        tloss = ((thead(temb(torch.tensor(idx))) - torch.tensor(y)) ** 2).mean()
+        tloss.backward()
+        for o in topts:
+            o.step()
+    np.testing.assert_allclose(emb.weight.numpy(), temb.weight.detach().numpy(), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(head.weight.numpy(), thead.weight.detach().numpy(), rtol=1e-7, atol=1e-12)
+
+
+def test_sparse_adam_errors():
+    import autograd
+
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.SparseAdam([autograd.zeros((2, 2), requires_grad=True)], lr=-1)
+    p = autograd.zeros((), requires_grad=True)
+    opt = optim.SparseAdam([p])
+    p.grad = autograd.ones(())
+    with pytest.raises(ValueError, match="at least one dimension"):
+        opt.step()

@@ -41,29 +41,41 @@ def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse
             np.dot(dh, w_hr, dhr)
         else:
             dhr[:, :] = dh
-        gt = gates[t]
-        dg = dgates[t]
-        tct = tcs[t]
+        dg_t = dgates[t]
         for b in range(B):
+            g = gates[t, b]
+            dg = dg_t[b]
+            tc_b = tcs[t, b]
+            cp = cprev[b]
+            d_b = dhr[b]
+            dc_b = dc[b]
             for j in range(H):
-                gi = gt[b, j]
-                gf = gt[b, H + j]
-                gg = gt[b, 2 * H + j]
-                go = gt[b, 3 * H + j]
-                tc = tct[b, j]
-                d = dhr[b, j]
-                dcn = dc[b, j] + d * go * (1 - tc * tc)
-                dg[b, j] = dcn * gg * gi * (1 - gi)
-                dg[b, H + j] = dcn * cprev[b, j] * gf * (1 - gf)
-                dg[b, 2 * H + j] = dcn * gi * (1 - gg * gg)
-                dg[b, 3 * H + j] = d * tc * go * (1 - go)
-                dc[b, j] = dcn * gf
-        np.dot(dg, w_hh, dh)
+                gi = g[j]
+                gf = g[H + j]
+                gg = g[2 * H + j]
+                go = g[3 * H + j]
+                tc = tc_b[j]
+                d = d_b[j]
+                dcn = dc_b[j] + d * go * (1 - tc * tc)
+                dg[j] = dcn * gg * gi * (1 - gi)
+                dg[H + j] = dcn * cp[j] * gf * (1 - gf)
+                dg[2 * H + j] = dcn * gi * (1 - gg * gg)
+                dg[3 * H + j] = d * tc * go * (1 - go)
+                dc_b[j] = dcn * gf
+        np.dot(dg_t, w_hh, dh)
     return dh, dc
 
 
-def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False):
-    """One LSTM layer over a sequence. xg (T,B,4H) = x W_ih^T + b_ih + b_hh; h0 (B,P); c0 (B,H); w_hh (4H,P);
+def lstm_gate_scale(G: int, dtype) -> np.ndarray:
+    """(G,) = 0.5 for the sigmoid gates i, f, o and 1 for g: sigmoid(x) = 0.5 tanh(0.5 x) + 0.5."""
+    scale = np.full(G, 0.5, dtype)
+    scale[G // 2:3 * G // 4] = 1
+    return scale
+
+
+def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False, xg_scaled=False):
+    """One LSTM layer over a sequence. xg (T,B,4H) = x W_ih^T + b_ih + b_hh (already multiplied by
+    ``lstm_gate_scale`` when ``xg_scaled``: exact, the scale is a power of two); h0 (B,P); c0 (B,H); w_hh (4H,P);
     w_hr (P,H) or None (P = H). Returns out (T,B,P), h_n, c_n, gates (T,B,4H) activated, cs (T,B,H) cell
     states, tcs = tanh(cs), hraw (T,B,H) the unprojected hidden states (None without projection)."""
     T, B, G = xg.shape
@@ -76,18 +88,23 @@ def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False):
     cs = np.empty((T, B, H), dt)
     tcs = np.empty((T, B, H), dt)
     hraw = np.empty((T, B, H), dt) if proj else None
-    scale = np.full(G, 0.5, dt)
-    scale[2 * H:3 * H] = 1
+    scale = lstm_gate_scale(G, dt)
     shift = np.full(G, 0.5, dt)
     shift[2 * H:3 * H] = 0
     tmp = np.empty((B, H), dt)
-    w_t = w_hh.T
+    w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)  # scaled once, not every step
+    if not xg_scaled:
+        xg = xg * scale
     h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
+    first = True
     for t in _order(T, reverse):
         a = gates[t]
-        np.matmul(h, w_t, out=a)
-        a += xg[t]
-        a *= scale
+        if first and not h.any():  # a zero initial state (the default): no recurrent term at the first step
+            a[...] = xg[t]
+        else:
+            np.matmul(h, w_t, out=a)
+            a += xg[t]
+        first = False
         np.tanh(a, out=a)
         a *= scale
         a += shift  # sigmoid(x) = 0.5 tanh(x / 2) + 0.5 for i, f, o; tanh for g

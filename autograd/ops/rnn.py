@@ -167,8 +167,9 @@ class LSTMLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
-        xg = _project(x_tm, w_ih, b_ih, b_hh)
-        out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse)
+        s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)  # folded into the projection, exact (powers of two)
+        xg = _project(x_tm, w_ih * s[:, None], None if b_ih is None else b_ih * s, None if b_hh is None else b_hh * s)
+        out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse, xg_scaled=True)
         ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 3
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw)
         return _from_time_major(out, x.ndim, batch_first), hn, cn

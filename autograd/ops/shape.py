@@ -579,7 +579,9 @@ class Flip(Op):
 
 
 def flip(x: Tensor, dims) -> Tensor:
-    return Flip.apply(x, _dims(dims, x.ndim))
+    """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
+    dims = _dims(dims, x.ndim)
+    return Flip.apply(x, dims if x.ndim else ())
 
 
 def fliplr(x: Tensor) -> Tensor:

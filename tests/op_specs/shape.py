@@ -64,7 +64,7 @@ SPECS = [
     OpSpec("repeat_more", lambda lib, a: a.repeat(2, 1, 3), [((2, 3),), ((3,),)]),
     OpSpec("tile", lambda lib, a: a.tile((2,)), [((3,),), ((2, 3),)]),
     OpSpec("tile_fn", lambda lib, a: lib.tile(a, (2, 1, 2)), [((2, 3),)]),
-    OpSpec("flip", lambda lib, a: a.flip(0), [((4,),), ((3, 4),)]),
+    OpSpec("flip", lambda lib, a: a.flip(0), [((),), ((4,),), ((3, 4),)]),
     OpSpec("flip_dims", lambda lib, a: lib.flip(a, (0, 2)), [((2, 3, 4),)]),
     OpSpec("roll", lambda lib, a: a.roll(2, 1), [((3, 4),), ((2, 3, 4),)]),
     OpSpec("roll_flat", lambda lib, a: lib.roll(a, -3), [((3, 4),), ((5,),)]),

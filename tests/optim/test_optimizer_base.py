@@ -127,8 +127,6 @@ def test_state_is_cast_to_param_dtype_but_step_is_not():
 
 
 def test_state_dict_is_savable_with_autograd_save(tmp_path):
-    if not hasattr(autograd, "save"):
-        pytest.skip("autograd.save is not written yet")
     full, _ = run_ours(optim.Adam, dict(lr=0.01), 20)
     half, opt = run_ours(optim.Adam, dict(lr=0.01), 10)
     autograd.save(opt.state_dict(), tmp_path / "opt.pt")
@@ -154,3 +152,28 @@ def test_float32_parameters_stay_float32():
         opt.step()
         assert p.dtype == np.float32, cls
         assert all(v.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "dtype")), cls
+
+
+def test_user_defined_optimizer_in_pytorch_style():
+    """A custom optimizer written as for torch (override step, use self.state[p], p.grad, p.data.add_)."""
+
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.01):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            with autograd.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        state["n"] = state.get("n", 0) + 1
+                        p.data.add_(p.grad.sign(), alpha=-group["lr"])
+
+    p = autograd.tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    opt = SignSGD([p], lr=0.5)
+    p.grad = autograd.tensor(np.array([2.0, -1.0, 0.0]))
+    opt.step()
+    np.testing.assert_array_equal(p.numpy(), [0.5, -1.5, 3.0])
+    assert opt.state_dict()["state"] == {0: {"n": 1}}

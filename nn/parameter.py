@@ -60,3 +60,31 @@ class Buffer(Tensor):
         if isinstance(data, Tensor) and data.requires_grad:
             self.requires_grad_(True)
         self.persistent = persistent
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (of a lazy module such as ``LazyLinear``): it holds no data
+    until ``materialize(shape)`` gives it an (uninitialised) array and turns it into a plain ``Parameter``,
+    keeping its identity (so an optimizer built before the first forward still holds it)."""
+
+    __slots__ = ()
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        from autograd import dtypes
+
+        d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+        super().__init__(np.empty(0, dtype=d), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        from autograd import dtypes
+
+        d = dtypes.as_dtype(dtype) if dtype is not None else self._data.dtype
+        self._data = np.empty(tuple(shape), dtype=d)
+        self.__class__ = Parameter
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+
+def is_lazy(param) -> bool:
+    return isinstance(param, UninitializedParameter)

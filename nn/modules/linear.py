@@ -11,9 +11,11 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
 
-__all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "CosineSimilarity", "PairwiseDistance"]
+__all__ = [
+    "Identity", "Linear", "LazyLinear", "Bilinear", "Flatten", "Unflatten", "CosineSimilarity", "PairwiseDistance",
+]
 
 
 class Identity(Module):
@@ -60,6 +62,57 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class LazyLinear(Linear):
+    """A ``Linear`` whose ``in_features`` is taken from the first input it sees; it then initialises its
+    parameters (PyTorch's way) and becomes a ``Linear``. Loading a state dict materialises the parameters with
+    the loaded shapes."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self.weight = UninitializedParameter(dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+
+    def has_uninitialized_params(self) -> bool:
+        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
+        if self.has_uninitialized_params():
+            if input.ndim == 0:
+                raise RuntimeError(f"{self!r} cannot infer in_features from a 0-d input")
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self.initialize_parameters(input)
+        self.__class__ = self.cls_to_become
+        return self.forward(input)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        for name, p in self._parameters.items():
+            key = prefix + name
+            if isinstance(p, UninitializedParameter) and key in state_dict:
+                p.materialize(tuple(state_dict[key].shape))
+                if name == "weight" and len(p.shape) == 2:
+                    self.in_features = p.shape[1]
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
 
 class Bilinear(Module):

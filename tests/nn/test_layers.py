@@ -315,3 +315,29 @@ def test_feature_alpha_dropout_whole_channels():
     m.eval()
     assert m(x) is x
     assert repr(m) == repr(torch.nn.FeatureAlphaDropout(0.5))
+
+
+def test_lazy_linear_infers_in_features_like_torch():
+    optim = pytest.importorskip("optim")
+    om, tm = nn.LazyLinear(3), torch.nn.LazyLinear(3)
+    assert repr(om) == repr(tm)
+    assert [(n, type(p).__name__) for n, p in om.named_parameters()] == \
+        [(n, type(p).__name__) for n, p in tm.named_parameters()]
+    opt = optim.SGD(om.parameters(), lr=0.1)  # built before the shapes are known, as in torch
+    x = rnd(4, 7).astype(np.float32)
+    y = om(autograd.tensor(x))
+    tm(torch.tensor(x))
+    assert type(om) is nn.Linear and repr(om) == repr(tm) and y.shape == (4, 3)
+    assert type(om.weight) is nn.Parameter and om.weight.shape == (3, 7)
+    assert np.abs(om.weight.numpy()).max() <= 1 / math.sqrt(7)
+    y.backward(autograd.ones(4, 3))
+    before = om.weight.numpy().copy()
+    opt.step()
+    assert opt.param_groups[0]["params"][0] is om.weight and not np.array_equal(before, om.weight.numpy())
+    # a state dict materialises the parameters with the loaded shapes
+    lazy = nn.LazyLinear(3, bias=False)
+    src = torch.nn.Linear(6, 3, bias=False)
+    lazy.load_state_dict({k: v.detach().numpy() for k, v in src.state_dict().items()})
+    x = rnd(2, 6).astype(np.float32)
+    np.testing.assert_allclose(lazy(autograd.tensor(x)).numpy(), src(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+    assert type(lazy) is nn.Linear and lazy.in_features == 6

@@ -63,14 +63,24 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         key, value = (_repeat_heads(t, hq // hk) for t in (key, value))
     scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale_factor
+    bias = None
     if is_causal:
-        scores = scores + _causal_bias(L, S, scores.dtype)
+        bias = _causal_bias(L, S, scores.dtype)
     elif attn_mask is not None:
-        if attn_mask.dtype == np.bool_:
-            scores = scores + _bool_to_bias(attn_mask.numpy(), scores.dtype, allowed=True)
+        bias = _bool_to_bias(attn_mask.numpy(), scores.dtype, allowed=True) if attn_mask.dtype == np.bool_ \
+            else attn_mask
+    dead = None
+    if bias is not None:
+        # a query that may attend to nothing gets a zero output (and zero gradients), as in PyTorch, not NaN
+        dead = np.all(np.isneginf(bias.numpy()), axis=-1, keepdims=True)
+        if dead.any():
+            bias = bias.masked_fill(_make(dead), 0.0)
         else:
-            scores = scores + attn_mask
+            dead = None
+        scores = scores + bias
     weights = softmax(scores, dim=-1)
+    if dead is not None:
+        weights = weights * _make((~dead).astype(weights.dtype))
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value

@@ -54,25 +54,7 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None, s
 
 
 def _get_clones(module: Module, n: int) -> ModuleList:
-    return ModuleList([_deepcopy(module) for _ in range(n)])
-
-
-def _deepcopy(module: Module) -> Module:
-    """``copy.deepcopy`` of a module whose parameters and buffers are copied as fresh leaf tensors."""
-    memo: dict = {}
-    for t in list(module.parameters()) + list(module.buffers()):
-        if id(t) not in memo:
-            memo[id(t)] = _fresh_tensor(t)
-    return copy.deepcopy(module, memo)
-
-
-def _fresh_tensor(t: Tensor) -> Tensor:
-    from ..parameter import Parameter
-
-    if isinstance(t, Parameter):
-        return Parameter(t._data.copy(), requires_grad=t.requires_grad)
-    out = autograd.tensor(t._data.copy())
-    return out.requires_grad_(t.requires_grad) if t.requires_grad else out
+    return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
 def _get_activation_fn(activation: str) -> Callable[[Tensor], Tensor]:

@@ -73,6 +73,22 @@ def test_sdpa_matches_torch(case, rng):
     _compare_backward([out], [out_t], rng, inputs)
 
 
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_sdpa_fully_masked_row_gives_zeros_like_torch(kind, rng):
+    q, qt = _pair(rng, (2, 3, 4))
+    k, kt = _pair(rng, (2, 5, 4))
+    v, vt = _pair(rng, (2, 5, 4))
+    mask = rng.random((2, 3, 5)) > 0.3
+    mask[:, :, 0] = True
+    mask[1, 2] = False  # this query may attend to nothing
+    if kind == "float":
+        mask = np.where(mask, 0.0, -np.inf)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(mask))
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, attn_mask=torch.tensor(mask))
+    assert not out.numpy()[1, 2].any()
+    _compare_backward([out], [out_t], rng, [(q, qt), (k, kt), (v, vt)])
+
+
 def test_sdpa_gqa_matches_torch(rng):
     q, qt = _pair(rng, (2, 4, 3, 5))
     k, kt = _pair(rng, (2, 2, 6, 5))
@@ -289,3 +305,19 @@ def test_functional_mha_matches_torch(rng):
         qt, kt, vt, E, heads, None, params["b"][1], None, None, False, 0.0, params["ow"][1], params["ob"][1],
         q_proj_weight=params["qw"][1], k_proj_weight=params["kw"][1], v_proj_weight=params["vw"][1], **args)
     _compare_backward(list(out), list(out_t), rng, [(q, qt), (k, kt), (v, vt)] + list(params.values()))
+
+
+def test_mha_fully_padded_sequence_matches_torch(rng):
+    """A batch element whose keys are all padding: PyTorch's need_weights=False path gives zeros (no NaN)."""
+    ours, theirs = _mha_twin(6, 2, batch_first=True)
+    x, xt = _pair(rng, (3, 4, 6))
+    pad = np.zeros((3, 4), bool)
+    pad[1] = True
+    pad[2, 2:] = True
+    out, _ = ours(x, x, x, key_padding_mask=autograd.tensor(pad), need_weights=False)
+    out_t, _ = theirs(xt, xt, xt, key_padding_mask=torch.tensor(pad), need_weights=False)
+    assert np.isfinite(out.numpy()).all()
+    _compare_backward([out], [out_t], rng, [(x, xt)])
+    tp = dict(theirs.named_parameters())
+    for pname, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tp[pname].grad.numpy(), atol=ATOL, rtol=1e-8, err_msg=pname)

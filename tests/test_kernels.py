@@ -166,6 +166,23 @@ def test_softmax_stability_and_special_values(monkeypatch, dtype, numba):
 
 @pytest.mark.parametrize("numba", [True, False])
 @pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape,axes,keepdim", [((4, 7), (1,), False), ((4, 7), (0,), True), ((2, 3, 70), (2,), False),
+                                                ((2, 3, 5), (1,), True), ((2, 3, 5), (0, 2), False)])
+def test_logsumexp_backward_kernel(rng, monkeypatch, numba, dtype, shape, axes, keepdim):
+    _rows_forced(monkeypatch, numba)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    out = KS.logsumexp(x, axes, keepdim)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    grad = KS.logsumexp_backward(g, x, out, axes, keepdim)
+    x64 = x.astype(np.float64)
+    ref = np.expand_dims(g, axes) if not keepdim else g
+    ref = ref * np.exp(x64 - np.log(np.exp(x64).sum(axis=axes, keepdims=True)))
+    assert grad.shape == x.shape and grad.dtype == dtype
+    np.testing.assert_allclose(grad, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+
+
+@pytest.mark.parametrize("numba", [True, False])
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_softmax_long_rows_with_nan_anywhere(monkeypatch, dtype, numba):
     """A nan anywhere in a row (first, inside the blocked max, in the tail) makes that row nan, others exact."""
     _rows_forced(monkeypatch, numba)

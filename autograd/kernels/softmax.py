@@ -123,6 +123,14 @@ def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
             out[r, j] = g[r, j] - fexp(y[r, j]) * s_
 
 
+@njit(cache=True, error_model="numpy")
+def _logsumexp_backward_rows(g, x, lse, out):  # pragma: no cover - compiled
+    rows, n = x.shape
+    for r in range(rows):
+        for j in range(n):
+            out[r, j] = g[r] * fexp(x[r, j] - lse[r])
+
+
 # ---- numpy references ----
 def softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
@@ -221,7 +229,20 @@ def logsumexp(x: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
     return out.reshape(shape)
 
 
-def logsumexp_backward(x: np.ndarray, out_expanded: np.ndarray) -> np.ndarray:
-    """exp(x - logsumexp(x)): the softmax weights the gradient of logsumexp is spread with."""
+def logsumexp_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
+    """g * exp(x - logsumexp(x)) (``g`` and ``out`` have the reduced shape): the gradient of logsumexp."""
+    if len(axes) == 1 and _use_numba(x, g, out):
+        axis = axes[0]
+        rows = _as_rows(x, axis)
+        grad = np.empty_like(rows)
+        _logsumexp_backward_rows(np.ascontiguousarray(g).reshape(-1), rows, np.ascontiguousarray(out).reshape(-1),
+                                 grad)
+        return _from_rows(grad, x.shape, axis)
+    return logsumexp_backward_numpy(g, x, out, axes, keepdim)
+
+
+def logsumexp_backward_numpy(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
+    if not keepdim:
+        g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
     with np.errstate(invalid="ignore", over="ignore"):
-        return np.exp(x - out_expanded)
+        return g * np.exp(x - out)

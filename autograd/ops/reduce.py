@@ -425,8 +425,7 @@ class LogSumExp(Op):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.in_shape, ctx.axes, ctx.keepdim
         if not _mode.enabled:
-            w = KS.logsumexp_backward(x._data, _expand_array(out._data, shape, axes, keepdim))
-            return _make(_expand_array(g._data, shape, axes, keepdim) * w), None, None
+            return _make(KS.logsumexp_backward(g._data, x._data, out._data, axes, keepdim)), None, None
         return expand_reduced(g, shape, axes, keepdim) * _exp(x - expand_reduced(out, shape, axes, keepdim)), None, None
 
 

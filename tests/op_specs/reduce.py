@@ -86,6 +86,9 @@ SPECS = [
     OpSpec("log_softmax_dim0", lambda lib, a: a.log_softmax(0), [((3, 4),), ((2, 3, 4),)]),
     OpSpec("log_softmax_mid", lambda lib, a: lib.log_softmax(a, 1), [((2, 3, 4),)]),
     OpSpec("log_softmax_large", lambda lib, a: lib.log_softmax(a * 500, -1), [((3, 4),)], gradcheck=False),
+    OpSpec("softmax_noncontig", lambda lib, a: lib.softmax(a.transpose(0, 1), -1), [((4, 3),)]),
+    OpSpec("log_softmax_noncontig", lambda lib, a: a[:, ::2].log_softmax(1), [((3, 6),)]),
+    OpSpec("logsumexp_noncontig", lambda lib, a: a.T.logsumexp(1), [((5, 3),)]),
     # cumulative
     OpSpec("cumsum", lambda lib, a: lib.cumsum(a, 1), [((3, 4),), ((2, 3, 4),)]),
     OpSpec("cumsum_neg", lambda lib, a: a.cumsum(-1), [((5,),), ((3, 4),)]),

@@ -337,3 +337,32 @@ def test_cell_errors_match_torch(name, rng):
         _raises_like_torch(lambda: ours(x, h), lambda: theirs(xt, ht))
     x3, x3t = _pair(rng, (1, 3, 4))
     _raises_like_torch(lambda: ours(x3), lambda: theirs(x3t))
+
+
+# ---------------------------------------------------------------- generated configurations
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+
+    @settings(max_examples=25, deadline=None)
+    @given(mode=st.sampled_from(["RNN", "LSTM", "GRU"]), num_layers=st.integers(1, 3), bidirectional=st.booleans(),
+           batch_first=st.booleans(), bias=st.booleans(), T=st.integers(1, 4), B=st.integers(0, 3),
+           n_in=st.integers(1, 4), H=st.integers(1, 5), proj=st.booleans(), seed=st.integers(0, 2**16))
+    def test_generated_configs_match_torch(mode, num_layers, bidirectional, batch_first, bias, T, B, n_in, H, proj,
+                                           seed):
+        """Shapes and values of output and final states equal torch's for any configuration; B=0 is unbatched."""
+        kwargs = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first, bias=bias)
+        if mode == "LSTM" and proj and H > 1:
+            kwargs["proj_size"] = H - 1
+        ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), n_in, H, **kwargs)
+        rng = np.random.default_rng(seed)
+        shape = (T, n_in) if B == 0 else ((B, T, n_in) if batch_first else (T, B, n_in))
+        x, xt = _pair(rng, shape)
+        out, out_t = ours(x), theirs(xt)
+        for a, b in zip(_flatten(out), _flatten(out_t)):
+            assert a.shape == tuple(b.shape)
+            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=ATOL, rtol=1e-9)

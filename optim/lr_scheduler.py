@@ -314,6 +314,16 @@ class MultiStepLR(LRScheduler):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
+    def state_dict(self) -> dict[str, Any]:
+        # milestones as a plain dict (PyTorch keeps a Counter), so that autograd.save can store it
+        state_dict = super().state_dict()
+        state_dict["milestones"] = dict(self.milestones)
+        return state_dict
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.milestones = Counter({int(k): int(v) for k, v in self.milestones.items()})
+
 
 class ConstantLR(LRScheduler):
     """lr = base_lr * factor until ``total_iters``, then base_lr."""

@@ -70,13 +70,16 @@ def run_torch(torch, cls, kwargs: dict, steps: int, init=INIT):
 
 
 def assert_resumes_identically(cls, kwargs: dict, steps: int) -> None:
-    """Stop at steps // 2, checkpoint (deep copy of the state dict), resume on a fresh model and optimizer:
-    the parameters end bit-for-bit where an uninterrupted run ends."""
-    from optim.optimizer import _copy_value
+    """Stop at steps // 2, checkpoint the state dict (autograd.save to bytes), resume on a fresh model and
+    optimizer from autograd.load: the parameters end bit-for-bit where an uninterrupted run ends."""
+    import io
 
     full, _ = run_ours(cls, kwargs, steps)
     half, opt = run_ours(cls, kwargs, steps // 2)
-    saved = _copy_value(opt.state_dict())
+    buf = io.BytesIO()
+    autograd.save(opt.state_dict(), buf)
+    buf.seek(0)
+    saved = autograd.load(buf)
     params = ours([p.numpy() for p in half])
     opt2 = cls(params, **kwargs)
     opt2.load_state_dict(saved)

@@ -120,8 +120,13 @@ def test_lr_sequence_matches_torch(name, use_adam):
 
 
 def _plain(sd):
-    """A scheduler state dict as it would be saved: a deep copy."""
-    return copy.deepcopy(sd)
+    """A scheduler state dict as it is checkpointed: through autograd.save / autograd.load."""
+    import io
+
+    buf = io.BytesIO()
+    autograd.save(sd, buf)
+    buf.seek(0)
+    return autograd.load(buf)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

@@ -105,6 +105,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
         _accumulate(buffers, node, idx, g)
     ready = [node for node in {n: None for n, _ in roots} if deps[node] == 0]
     check_anomaly = _function._anomaly["enabled"]
+    handed_out = {id(g._data) for g in seeds}  # arrays a leaf must copy rather than own
 
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
@@ -113,7 +114,8 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
             node = ready.pop()
             grads = buffers.pop(node)
             if type(node) is AccumulateGrad:
-                _accumulate_leaf(node, grads[0], create_graph, leaf_targets, captured, capture is not None)
+                _accumulate_leaf(node, grads[0], create_graph, leaf_targets, captured, capture is not None,
+                                 handed_out)
                 continue
             if node._hooks is not None or node._retained is not None:
                 grads = _apply_pre_hooks(node, grads, create_graph)
@@ -198,33 +200,43 @@ def _apply_pre_hooks(node, grads: list, create_graph: bool) -> list:
     return grads
 
 
-def _accumulate_leaf(node, g, create_graph, leaf_targets, captured, capturing) -> None:
+def _accumulate_leaf(node, g, create_graph, leaf_targets, captured, capturing, handed_out: set) -> None:
+    """Add ``g`` into the leaf's ``.grad`` (or capture it for ``grad()``), after the leaf's hooks.
+
+    ``.grad`` is later updated in place (accumulation, ``clip_grad_norm_``, ``zero_()``), so a leaf takes
+    ownership of a gradient array only if nothing else can see it: an array it owns, writeable, that is not a
+    seed gradient and has not been given to another leaf in this pass (``Add`` hands one array to both
+    inputs). Anything else is copied."""
     var = node.variable
     if g is None:
         return
-    for hook in var._hooks or ():
-        new = hook(g)
-        if new is not None:
-            g = new
+    if var._hooks:
+        for hook in var._hooks:
+            new = hook(g)
+            if new is not None:
+                g = new
     if capturing:
         pos = leaf_targets.get(id(var))
         if pos is not None:
             captured[pos] = g if captured[pos] is None else captured[pos] + g
         return
-    if not create_graph:
-        g = g.detach()
     if g._data.shape != var._data.shape:
         from .ops.broadcast import sum_to
 
         g = sum_to(g, var._data.shape)
-    if var.grad is None:
-        # own the gradient's memory: later in-place accumulation must not write into another tensor
-        var.grad = g if (create_graph or g._data.flags.owndata and g._data.flags.writeable) else g.clone()
-    elif create_graph:
-        var.grad = var.grad + g
+    if create_graph:
+        var._grad = g if var._grad is None else var._grad + g
+        return
+    arr = g._data
+    if var._grad is None:
+        flags = arr.flags
+        if not (flags.owndata and flags.writeable) or id(arr) in handed_out:
+            arr = arr.copy()
+        handed_out.add(id(arr))
+        var._grad = _make(arr)
     else:
-        np.add(var.grad._data, g._data, out=var.grad._data, casting="unsafe")
-        var.grad._version[0] += 1
+        np.add(var._grad._data, arr, out=var._grad._data, casting="unsafe")
+        var._grad._version[0] += 1
 
 
 def _check_finite(node, grads) -> None:

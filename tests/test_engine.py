@@ -207,3 +207,21 @@ def test_no_grad_enable_grad_set_grad_enabled():
 
     assert not f().requires_grad
     assert A.is_grad_enabled()
+
+
+def test_leaf_grads_never_alias_each_other_or_the_seed():
+    # Add hands one gradient array to both inputs; accumulating in place must not let them share it
+    x = A.tensor([1.0, 2.0], requires_grad=True)
+    y = A.tensor([3.0, 4.0], requires_grad=True)
+    seed = A.tensor([1.0, 1.0])
+    (x + y).backward(seed)
+    (x + y).backward(seed)
+    assert x.grad.tolist() == [2.0, 2.0] and y.grad.tolist() == [2.0, 2.0]
+    assert seed.tolist() == [1.0, 1.0]
+    x.grad.mul_(10)  # as clip_grad_norm_ does
+    assert y.grad.tolist() == [2.0, 2.0]
+    w = A.tensor([0.5, 0.5], requires_grad=True)
+    v = A.tensor([1.0, 1.0])
+    (w + 0).backward(v)
+    (w + 0).backward(v)
+    assert v.tolist() == [1.0, 1.0] and w.grad.tolist() == [2.0, 2.0]

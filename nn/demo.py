@@ -85,6 +85,11 @@ def draw(model: nn.Module, out: str = "moons_graph") -> str:
     loss = F.cross_entropy(model(x), y)
     params = dict(model.named_parameters())
     draw_graph = getattr(autograd, "draw_graph", None)
+    if draw_graph is None:
+        try:
+            from autograd.viz import draw_graph
+        except ImportError:
+            draw_graph = None
     if draw_graph is not None:
         graph = draw_graph(loss, params=params)
         source = graph.source

@@ -1,0 +1,91 @@
+"""``python -m benchmarks [--quick] [--only 1,mlp,...] [--repeats N] [--out-dir DIR]``: run the suite.
+
+Runs every workload (numbers or names below) on every installed engine, prints the Markdown table, writes
+``results.json`` and ``results.md`` to ``--out-dir`` (default ``benchmarks/results/``, git-ignored), and a full
+run (not ``--quick``) also writes the table to ``benchmarks/RESULTS.md``. ``--quick`` is the CI smoke run:
+3 repeats, short runs, shorter sweeps; it checks that the suite runs, not any speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import sys
+import time
+
+from . import adam, cnn, coldstart, lstm, matmul, mlp, overhead, scalar, scaling, transformer
+from .engines import OPTIONAL, TORCH_THREADS, available, versions
+from .harness import Config
+from .report import markdown, write
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# number, name, module (run order)
+WORKLOADS = [
+    ("1", "overhead", overhead), ("2", "mlp", mlp), ("3", "cnn", cnn), ("4", "lstm", lstm),
+    ("5", "transformer", transformer), ("6", "adam", adam), ("7", "scalar", scalar), ("8", "matmul", matmul),
+    ("9", "scaling", scaling), ("cold", "coldstart", coldstart),
+]
+
+
+def select(only: str | None) -> list:
+    if not only:
+        return WORKLOADS
+    keys = [k.strip().lower() for k in only.split(",") if k.strip()]
+    known = {k for num, name, _ in WORKLOADS for k in (num, name)}
+    bad = [k for k in keys if k not in known]
+    if bad:
+        raise SystemExit(f"--only: unknown workload(s) {bad}; choose from "
+                         + ", ".join(f"{num}/{name}" for num, name, _ in WORKLOADS))
+    return [w for w in WORKLOADS if w[0] in keys or w[1] in keys]
+
+
+def run(quick: bool = False, only: str | None = None, repeats: int | None = None,
+        out_dir: str | None = None, results_md: str | None = None, verbose: bool = True) -> dict:
+    """Run the chosen workloads; return ``{"meta", "results", "paths"}``. ``results_md`` defaults to
+    ``benchmarks/RESULTS.md`` for a full run (``""`` to not write it) and is not written by a quick run."""
+    engines = available()
+    cfg = Config.make(quick=quick, repeats=repeats, engines=engines)
+    load0 = os.getloadavg()
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": quick, "repeats": cfg.repeats, "python": platform.python_version(),
+        "versions": versions(engines), "cpus": os.cpu_count(), "torch_threads": TORCH_THREADS,
+        "engines": sorted(engines), "missing": [e for e in OPTIONAL if e not in engines],
+        "gc": "enabled; gc.collect() before every timed run", "loadavg_before": " ".join(f"{x:.2f}" for x in load0),
+    }
+    rows = []
+    t_all = time.perf_counter()
+    for num, name, mod in select(only):
+        t0 = time.perf_counter()
+        if verbose:
+            print(f"[{num} {name}] ...", file=sys.stderr, flush=True)
+        rows += mod.run(cfg)
+        gc.collect()
+        if verbose:
+            print(f"[{num} {name}] {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    meta["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    meta["seconds"] = round(time.perf_counter() - t_all, 1)
+    if results_md is None:
+        results_md = "" if quick else os.path.join(HERE, "RESULTS.md")
+    paths = write(rows, meta, out_dir or os.path.join(HERE, "results"), results_md or None)
+    return {"meta": meta, "results": rows, "paths": paths}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1-minute smoke run (CI): fewer repeats and sizes")
+    ap.add_argument("--only", help="comma-separated workloads: " + ", ".join(f"{n}/{m}" for n, m, _ in WORKLOADS))
+    ap.add_argument("--repeats", type=int, help="timed runs per engine (default 7; 3 with --quick)")
+    ap.add_argument("--out-dir", help="where results.json and results.md go (default benchmarks/results/)")
+    args = ap.parse_args(argv)
+    out = run(args.quick, args.only, args.repeats, args.out_dir)
+    print(markdown(out["results"], out["meta"]))
+    print(f"wrote {', '.join(out['paths'].values())} in {out['meta']['seconds']} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

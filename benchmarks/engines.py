@@ -1,0 +1,58 @@
+"""Which engines are installed: ours always; PyTorch, micrograd, tinygrad and JAX when they import.
+
+PyTorch runs with ``torch.set_num_threads(2)`` (the machine's cores; the same as numpy's OpenBLAS pool).
+An engine that is not installed is simply absent from the returned dict, and every workload skips it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+__all__ = ["available", "versions", "TORCH_THREADS"]
+
+TORCH_THREADS = 2
+OPTIONAL = ("torch", "micrograd", "tinygrad", "jax")
+
+
+def _try_import(name: str):
+    if importlib.util.find_spec(name) is None:
+        return None
+    try:
+        mod = importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - a broken install counts as not installed
+        return None
+    if name == "torch":
+        mod.set_num_threads(TORCH_THREADS)
+    if name == "jax":
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    return mod
+
+
+def available(only: tuple[str, ...] | None = None) -> dict:
+    """``{"ours": autograd, "numpy": numpy, "torch": torch, ...}`` for the engines that import here."""
+    import numpy
+
+    import autograd
+
+    found = {"ours": autograd, "numpy": numpy}
+    for name in OPTIONAL:
+        if only is not None and name not in only:
+            continue
+        mod = _try_import(name)
+        if mod is not None:
+            found[name] = mod
+    return found
+
+
+def versions(engines: dict) -> dict:
+    import numba
+    import numpy
+
+    out = {"numpy": numpy.__version__, "numba": numba.__version__}
+    for name, mod in engines.items():
+        if name in ("ours", "numpy"):
+            continue
+        out[name] = getattr(mod, "__version__", "?")
+    return out

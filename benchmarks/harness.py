@@ -1,0 +1,211 @@
+"""The timing core shared by every workload: warm-up, calibration, engines interleaved run by run, statistics.
+
+How a figure is made (``measure``):
+
+1. Each engine's step is built by its builder (model, data, optimizer), then called ``warmup`` times (at least
+   once): JIT compilation, first-call allocations and thread-pool start-up stay out of the figures. The first
+   warm-up call's return value (a loss, where the workload has one) is kept so workloads can check that the
+   engines computed the same math.
+2. Calibration: the warm-up call is timed and ``number`` (calls per run) chosen so one run lasts at least
+   ``min_run`` seconds (so a 1 µs op is timed over thousands of calls and the timer's resolution does not matter).
+3. ``repeats`` rounds; in each round every engine does one run, in an order rotated round by round, so a
+   transient load spike or a thread pool still spinning from the previous engine hits all engines alike.
+   A run is ``number`` back-to-back calls timed with ``time.perf_counter``; its figure is the time per call.
+4. Statistics per engine over the runs: median (the figure reported), min and max.
+
+Garbage collection: CPython's cyclic GC stays enabled (as in a user's program; a framework whose graph makes
+reference cycles pays for them here), and ``gc.collect()`` runs before every run so one engine's garbage is
+not collected inside another engine's timed region.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Config", "Timing", "measure", "row", "time_case", "fmt_seconds", "fmt_bytes"]
+
+
+@dataclass
+class Config:
+    """Run settings. ``quick`` is the CI smoke mode: 2 repeats of one call each, and the heavy workloads at
+    smaller shapes (named in their case labels), runs of >= 1 ms: it proves the suite runs, its figures mean little."""
+
+    quick: bool = False
+    repeats: int = 7
+    warmup: int = 2
+    min_run: float = 0.05  # seconds: calibrated lower bound on one timed run
+    engines: dict = field(default_factory=dict)  # name -> module, from benchmarks.engines.available()
+
+    @classmethod
+    def make(cls, quick: bool = False, repeats: int | None = None, engines: dict | None = None) -> Config:
+        if quick:
+            cfg = cls(quick=True, repeats=2, warmup=1, min_run=0.001)
+        else:
+            cfg = cls()
+        if repeats is not None:
+            if repeats < 1:
+                raise ValueError(f"repeats must be >= 1, got {repeats}")
+            cfg.repeats = repeats
+        if engines is not None:
+            cfg.engines = engines
+        return cfg
+
+
+@dataclass
+class Timing:
+    """Seconds per call of every run of one engine, with the run settings and the first warm-up's result."""
+
+    runs: list
+    number: int
+    first: object = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def min(self) -> float:
+        return min(self.runs)
+
+    @property
+    def max(self) -> float:
+        return max(self.runs)
+
+
+def measure(steps: dict[str, Callable[[], object]], repeats: int, warmup: int = 1, min_run: float = 0.05,
+            max_number: int = 1_000_000) -> dict[str, Timing]:
+    """Time every zero-argument ``steps[engine]`` (interleaved, see the module docstring); return their Timings."""
+    if not steps:
+        return {}
+    names = list(steps)
+    number: dict[str, int] = {}
+    first: dict[str, object] = {}
+    for name in names:
+        f = steps[name]
+        gc.collect()
+        t0 = time.perf_counter()
+        first[name] = f()
+        dt = time.perf_counter() - t0
+        for _ in range(max(0, warmup - 1)):
+            t0 = time.perf_counter()
+            f()
+            dt = time.perf_counter() - t0  # the last warm-up call is the best estimate of a steady call
+        if dt < min_run:  # refine on a small batch: one call of a 1 µs op is below the timer's noise
+            k = max(1, min(1000, int(min_run / max(dt, 1e-7) / 10)))
+            t0 = time.perf_counter()
+            for _ in range(k):
+                f()
+            dt = (time.perf_counter() - t0) / k
+        number[name] = max(1, min(max_number, math.ceil(min_run / max(dt, 1e-9))))
+    runs: dict[str, list] = {n: [] for n in names}
+    for r in range(repeats):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            f, n = steps[name], number[name]
+            gc.collect()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            runs[name].append((time.perf_counter() - t0) / n)
+    return {n: Timing(runs[n], number[n], first[n]) for n in names}
+
+
+def row(workload: str, case: str, engine: str, **kw) -> dict:
+    """One result row (the JSON schema; ``benchmarks.report`` renders it)."""
+    out = {"workload": workload, "case": case, "engine": engine, "kind": "time", "median": None, "min": None,
+           "max": None, "repeats": None, "number": None, "ratio": None, "target": None, "met": None,
+           "note": "", "error": None}
+    out.update(kw)
+    return out
+
+
+def _loss_value(x) -> float | None:
+    """A float from a step's return value (our Tensor, a torch tensor, a Value, a number), or None."""
+    if x is None:
+        return None
+    for attr in ("item",):
+        if hasattr(x, attr):
+            try:
+                return float(x.item())
+            except Exception:  # noqa: BLE001 - not a one-element tensor: no loss to compare
+                return None
+    if hasattr(x, "data") and isinstance(x.data, (int, float)):
+        return float(x.data)
+    if isinstance(x, (int, float)):
+        return float(x)
+    try:
+        return float(x)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def time_case(cfg: Config, workload: str, case: str, builders: dict[str, Callable[[], Callable[[], object]]],
+              targets: dict[str, tuple] | None = None, reference: str = "ours",
+              notes: dict[str, str] | None = None) -> list[dict]:
+    """Build each engine's step (``builders[engine]()`` returns the step), time them together, return rows.
+
+    ``targets[engine] = (max_ratio, text)``: the row of ``engine`` gets ratio = reference/engine (median time)
+    and ``met = ratio <= max_ratio``. A builder that raises gives an ``error`` row; the others still run.
+    """
+    targets = targets or {}
+    notes = notes or {}
+    steps, rows = {}, []
+    for engine, build in builders.items():
+        try:
+            steps[engine] = build()
+        except Exception as e:  # noqa: BLE001 - one engine missing an op must not stop the suite
+            rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}",
+                            note=traceback.format_exc(limit=-1).strip().splitlines()[-1]))
+    try:
+        timings = measure(steps, cfg.repeats, cfg.warmup, cfg.min_run)
+    except Exception:  # noqa: BLE001 - fall back to timing one engine at a time, to name the failing one
+        timings = {}
+        for engine, f in steps.items():
+            try:
+                timings.update(measure({engine: f}, cfg.repeats, cfg.warmup, cfg.min_run))
+            except Exception as e:  # noqa: BLE001
+                rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}"))
+    ref = timings.get(reference)
+    losses = {e: _loss_value(t.first) for e, t in timings.items()}
+    for engine, t in timings.items():
+        r = row(workload, case, engine, median=t.median, min=t.min, max=t.max, repeats=len(t.runs),
+                number=t.number, first_loss=losses[engine], note=notes.get(engine, ""))
+        if ref is not None and engine != reference:
+            r["ratio"] = ref.median / t.median
+            if engine in targets:
+                lim, text = targets[engine]
+                r["target"] = text
+                r["met"] = bool(r["ratio"] <= lim)
+        rows.append(r)
+    ref_loss = losses.get(reference)
+    if ref_loss is not None:
+        for r in rows:
+            other = r.get("first_loss")
+            if r["engine"] != reference and other is not None:
+                r["loss_rel_diff"] = abs(other - ref_loss) / max(abs(ref_loss), 1e-12)
+    # keep the builders' objects alive no longer than needed (big models between workloads)
+    steps.clear()
+    gc.collect()
+    return rows
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.2f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.3f} s"
+
+
+def fmt_bytes(b: float | None) -> str:
+    if b is None:
+        return "-"
+    return f"{b / 2**20:.1f} MiB"

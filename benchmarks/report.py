@@ -1,0 +1,68 @@
+"""Render result rows (see ``benchmarks.harness.row``) as a Markdown table and a JSON document."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .harness import fmt_bytes, fmt_seconds
+
+__all__ = ["markdown", "write"]
+
+
+def _value(r: dict, key: str) -> str:
+    v = r.get(key)
+    if r["kind"] == "bytes":
+        return fmt_bytes(v)
+    if r["kind"] == "growth":
+        return "-"
+    return fmt_seconds(v)
+
+
+def _ratio(r: dict) -> str:
+    if r.get("ratio") is None:
+        return ""
+    return f"{r['ratio']:.2f}"
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    lines = ["# Benchmark results", ""]
+    lines.append(f"Run {meta['date']} ({'quick smoke run' if meta['quick'] else 'full run'}) with "
+                 + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; Python {meta['python']}.")
+    lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
+                 f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
+                 f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
+    lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "
+                 "interleaved run by run in one process; GC enabled, collected before every run. "
+                 "**ratio** = ours / engine (time; peak RSS for memory; < 1 means we are faster / smaller).")
+    lines += ["", "| workload | case | engine | median | min–max | ratio ours/engine | target | met | note |",
+              "| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |"]
+    for r in rows:
+        if r.get("error"):
+            lines.append(f"| {r['workload']} | {r['case']} | {r['engine']} | error | | | | | {r['error']} |")
+            continue
+        rng = "" if r.get("min") is None else f"{_value(r, 'min')} – {_value(r, 'max')}"
+        met = "" if r.get("met") is None else ("yes" if r["met"] else "**no**")
+        note = r.get("note") or ""
+        if r.get("loss_rel_diff") is not None:
+            note = (note + "; " if note else "") + f"first loss rel. diff {r['loss_rel_diff']:.1e}"
+        lines.append(f"| {r['workload']} | {r['case']} | {r['engine']} | {_value(r, 'median')} | {rng} | "
+                     f"{_ratio(r)} | {r.get('target') or ''} | {met} | {note} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write(rows: list[dict], meta: dict, out_dir: str, results_md: str | None = None) -> dict:
+    """Write ``results.json`` and ``results.md`` to ``out_dir`` (and the table to ``results_md`` if given)."""
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {"json": os.path.join(out_dir, "results.json"), "md": os.path.join(out_dir, "results.md")}
+    with open(paths["json"], "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=1, default=str)
+    text = markdown(rows, meta)
+    with open(paths["md"], "w") as f:
+        f.write(text)
+    if results_md:
+        with open(results_md, "w") as f:
+            f.write(text)
+        paths["results_md"] = results_md
+    return paths

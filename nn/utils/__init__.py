@@ -1,6 +1,7 @@
-"""``nn.utils``: gradient clipping, parameter/vector conversion, and regularisers (``l1_penalty``,
-``l2_penalty``, ``elastic_net_penalty``, the ``max_norm_`` constraint)."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion, ``rnn`` (padding and packing sequences), and
+regularisers (``l1_penalty``, ``l2_penalty``, ``elastic_net_penalty``, the ``max_norm_`` constraint)."""
 
+from . import rnn
 from .clip_grad import *
 from .convert_parameters import *
 from .regularization import *

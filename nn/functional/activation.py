@@ -27,6 +27,7 @@ __all__ = [
     "silu", "mish", "sigmoid", "tanh", "softmax", "softmin", "log_softmax", "softplus", "softsign", "hardtanh",
     "hardtanh_", "hardsigmoid", "hardswish", "threshold", "threshold_", "logsigmoid", "glu", "tanhshrink",
     "softshrink", "hardshrink", "erf", "celu_", "selu_", "rrelu_",
+    "gumbel_softmax",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -375,3 +376,20 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return autograd.log_softmax(input, dim, dtype=dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) with g ~ Gumbel(0, 1) i.i.d. (drawn from the default generator); with
+    ``hard=True`` the one-hot of its argmax in the forward pass and the soft sample's gradient (straight-through)."""
+    from autograd.random import rng
+
+    gumbels = -np.log(rng().exponential(1.0, logits.shape)).astype(logits.dtype)
+    y_soft = autograd.softmax((logits + _make(gumbels)) / tau, dim)
+    if not hard:
+        return y_soft
+    axis = dim % logits.ndim
+    index = np.expand_dims(y_soft._data.argmax(axis), axis)
+    y_hard = np.zeros(logits.shape, dtype=y_soft.dtype)
+    np.put_along_axis(y_hard, index, 1.0, axis=axis)
+    return _make(y_hard) - y_soft.detach() + y_soft

@@ -179,3 +179,27 @@ def test_rrelu_eval_is_mean_slope_and_train_in_range():
     ratio = y[neg] / x.numpy()[neg]
     assert ((ratio >= 0.1) & (ratio <= 0.3)).all() and np.array_equal(y[~neg], x.numpy()[~neg])
     assert repr(m) == repr(torch.nn.RReLU(0.1, 0.3))
+
+
+def test_gumbel_softmax_soft_hard_and_distribution():
+    logits = autograd.tensor(np.log(np.array([[0.1, 0.2, 0.7]] * 20000)), requires_grad=True)
+    autograd.manual_seed(0)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.numpy().sum(1), 1.0, rtol=1e-6)
+    autograd.manual_seed(0)
+    hard = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    h = hard.numpy()
+    assert set(np.unique(h)) == {0.0, 1.0} and (h.sum(1) == 1).all()
+    assert (h.argmax(1) == soft.numpy().argmax(1)).all()  # same draws: the hard sample is the soft one's argmax
+    # Gumbel-max: argmax frequencies follow softmax(logits)
+    np.testing.assert_allclose(h.mean(0), [0.1, 0.2, 0.7], atol=0.01)
+    # straight-through: the hard sample's gradient is the soft sample's
+    g = np.random.default_rng(0).standard_normal(h.shape)
+    hard.backward(autograd.tensor(g))
+    gh = logits.grad.numpy().copy()
+    logits.grad = None
+    soft.backward(autograd.tensor(g))
+    np.testing.assert_allclose(gh, logits.grad.numpy(), rtol=1e-10)
+    # torch's hard output has the same structure
+    th = torch.nn.functional.gumbel_softmax(torch.tensor(logits.numpy()), tau=0.5, hard=True)
+    assert th.shape == hard.shape and (th.sum(1) == 1).all()

@@ -123,7 +123,7 @@ class Module:
         elif param.grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
-                "explicitly. To express '{name}' as a function of another Tensor, compute the value in forward()."
+                f"explicitly. To express '{name}' as a function of another Tensor, compute the value in forward()."
             )
         else:
             self._parameters[name] = param
@@ -446,15 +446,19 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)``, ``to('cpu')``, ``to(tensor)``: cast floating parameters and buffers in place."""
         dtype = kwargs.get("dtype")
+        devices = [kwargs.get("device")]
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] == "cpu":
+            elif isinstance(a, bool):  # to(device, non_blocking)
                 continue
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
+                devices.append(a)
             elif a is not None:
                 dtype = a
-        if kwargs.get("device") not in (None, "cpu"):
-            raise RuntimeError(f"only the 'cpu' device exists here, got device={kwargs['device']!r}")
+        for dev in devices:
+            if dev is not None and str(dev).split(":")[0] != "cpu":
+                raise RuntimeError(f"only the 'cpu' device exists here, got device={dev!r}")
         if dtype is None:
             return self
         dt = dtypes.as_dtype(dtype)

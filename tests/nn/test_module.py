@@ -251,6 +251,11 @@ def test_to_dtype_keeps_identity():
     o.to(autograd.float32)
     assert all(p.dtype == np.float32 for p in o.parameters())
     o.to("cpu")
+    o.to("cpu", True)  # to(device, non_blocking)
+    o.to(device="cpu", dtype=autograd.float64)
+    assert o.offset.dtype == np.float64
+    with pytest.raises(RuntimeError, match="only the 'cpu' device exists here, got device='cuda:0'"):
+        o.to("cuda:0")
     o.float()
     with pytest.raises(TypeError, match="floating point"):
         o.to(autograd.int64)

@@ -169,7 +169,7 @@ class Value:
             v._db = 1.0
             v._deps = 0
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             v.data = self.data + c
             v._b = None
             v._db = c
@@ -189,7 +189,7 @@ class Value:
             v._b = other
             v._db = -1.0
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             v.data = self.data - c
             v._b = None
             v._db = c
@@ -201,7 +201,7 @@ class Value:
         return v
 
     def __rsub__(self, other):
-        c = _const(other)
+        c = other if type(other) is float else _const(other)
         v = _new(Value)
         v.data = c - self.data
         v.grad = 0.0
@@ -222,7 +222,7 @@ class Value:
             v._da = b
             v._db = self.data
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             v.data = self.data * c
             v._b = None
             v._da = c
@@ -250,7 +250,7 @@ class Value:
                 v._db = -_div(out, b)
             v._b = other
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             v.data = _div(a, c)
             v._da = _div(1.0, c)
             v._b = None
@@ -262,7 +262,7 @@ class Value:
         return v
 
     def __rtruediv__(self, other):
-        c = _const(other)
+        c = other if type(other) is float else _const(other)
         a = self.data
         v = _new(Value)
         v.data = out = _div(c, a)
@@ -285,7 +285,7 @@ class Value:
             v._da = 0.0 if b == 0.0 else b * _pow(a, b - 1.0)
             v._db = out * _log(a) if a != 0.0 else 0.0  # PyTorch: d/db a**b at a = 0 is taken as 0
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             if c == 2.0:
                 v.data = a * a
                 v._da = 2.0 * a
@@ -301,7 +301,7 @@ class Value:
         return v
 
     def __rpow__(self, other):
-        c = _const(other)
+        c = other if type(other) is float else _const(other)
         v = _new(Value)
         v.data = out = _pow(c, self.data)
         v.grad = 0.0
@@ -430,7 +430,7 @@ class Value:
             v._da = w
             v._db = 0.5 if tie else 1.0 - w
         else:
-            c = _const(other)
+            c = other if type(other) is float else _const(other)
             v.data = self.data if take_self else c
             v._b = None
             v._da = w

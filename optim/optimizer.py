@@ -88,8 +88,9 @@ class Optimizer:
     """Base class for all optimizers.
 
     Args:
-        params: an iterable of Tensors, or of dicts (param groups) each with a ``params`` entry and optional
-            per-group options overriding ``defaults``.
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``model.named_parameters()``: the names
+            are kept in the group's ``param_names``), or of dicts (param groups) each with a ``params`` entry
+            and optional per-group options overriding ``defaults``.
         defaults: the default options of every group.
     """
 
@@ -128,6 +129,11 @@ class Optimizer:
             )
         else:
             params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]  # named_parameters() input, as PyTorch
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            params = [p[1] for p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -144,6 +150,8 @@ class Optimizer:
             )
         group = dict(param_group)
         group["params"] = params
+        if names:
+            group["param_names"] = names
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
@@ -151,6 +159,10 @@ class Optimizer:
         lr = group.get("lr")
         if isinstance(lr, (int, float)) and lr < 0:
             raise ValueError(f"Invalid learning rate: {lr} (must be >= 0)")
+        for g in self.param_groups:
+            if ("param_names" in g) != ("param_names" in group):
+                raise ValueError("all optimizer param groups should be with/without names. cannot add param group "
+                                 f"{'with' if 'param_names' in group else 'without'} names to the optimizer")
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if not existing.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -267,6 +279,8 @@ class Optimizer:
         for g, sg in zip(groups, saved_groups):
             ng = {k: _copy_value(v) for k, v in sg.items() if k != "params"}
             ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
             new_groups.append(ng)
         self.state = state
         self.param_groups = new_groups

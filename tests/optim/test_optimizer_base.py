@@ -177,3 +177,20 @@ def test_user_defined_optimizer_in_pytorch_style():
     opt.step()
     np.testing.assert_array_equal(p.numpy(), [0.5, -1.5, 3.0])
     assert opt.state_dict()["state"] == {0: {"n": 1}}
+
+
+def test_named_parameters_input_like_torch():
+    import nn
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    opt = optim.Adam(model.named_parameters(), lr=0.01)
+    topt = torch.optim.Adam(tmodel.named_parameters(), lr=0.01)
+    assert opt.param_groups[0]["param_names"] == topt.param_groups[0]["param_names"] == \
+        ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == topt.state_dict()["param_groups"][0]["param_names"]
+    assert opt.param_groups[0]["params"] == list(model.parameters())
+    with pytest.raises(ValueError, match="with/without names"):
+        opt.add_param_group({"params": [autograd.zeros(2, requires_grad=True)]})
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([("a", autograd.zeros(2, requires_grad=True)), autograd.zeros(2, requires_grad=True)], lr=0.1)

@@ -256,10 +256,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             "instead (while checking arguments for embedding)"
         )
     num = weight.shape[0]
-    if idx.size and (idx.min() < -num or idx.max() >= num):
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
         bad = idx.max() if idx.max() >= num else idx.min()
         raise IndexError(f"embedding: index {bad} is out of range for a table of {num} rows")
-    idx = np.where(idx < 0, idx + num, idx) if idx.size and idx.min() < 0 else idx
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(f"Padding_idx must be within num_embeddings (got {padding_idx} for {num} rows)")

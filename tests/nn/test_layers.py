@@ -195,6 +195,8 @@ def test_embedding_scale_grad_max_norm_from_pretrained():
         e(autograd.tensor([0.5]))
     with pytest.raises(IndexError, match="index 4 is out of range"):
         e(autograd.tensor([4]))
+    with pytest.raises(IndexError, match="index -1 is out of range"):  # torch refuses negative indices too
+        e(autograd.tensor([-1]))
     with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
         nn.Embedding(3, 2, padding_idx=3)
 

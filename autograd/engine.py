@@ -135,7 +135,10 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                     continue
                 child, idx = edge
                 if g is not None:
-                    _accumulate(buffers, child, idx, g)
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * (1 if type(child) is AccumulateGrad else len(child.out_meta))
+                    buf[idx] = g if buf[idx] is None else buf[idx] + g
                 deps[child] -= 1
                 if deps[child] == 0:
                     if child in buffers:
@@ -208,7 +211,7 @@ def _accumulate_leaf(node, g, create_graph, leaf_targets, captured, capturing, h
     seed gradient and has not been given to another leaf in this pass (``Add`` hands one array to both
     inputs). Anything else is copied."""
     var = node.variable
-    if g is None:
+    if g is None or var is None:  # no gradient, or the leaf itself is gone
         return
     if var._hooks:
         for hook in var._hooks:

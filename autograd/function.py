@@ -147,8 +147,20 @@ class Function(Node):
                     break
         ctx = object.__new__(cls)
         ctx._to_save = None
-        if requires:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if requires:  # one pass over the arguments: which need grad, their edges and shapes
+            needs, edges, meta = [], [], []
+            for a in args:
+                if isinstance(a, Tensor):
+                    meta.append((a._data.shape, a._data.dtype))
+                    if a._requires_grad:
+                        needs.append(True)
+                        edges.append(_edge(a))
+                        continue
+                else:
+                    meta.append(None)
+                needs.append(False)
+                edges.append(None)
+            ctx.needs_input_grad = tuple(needs)
         else:
             ctx.needs_input_grad = _NO_GRAD[len(args)] if len(args) < 8 else (False,) * len(args)
 
@@ -172,18 +184,22 @@ class Function(Node):
                 _share_view(args, wrapped)
             return wrapped if multi else wrapped[0]
 
-        ctx.next_functions = tuple(
-            _edge(a) if isinstance(a, Tensor) and a._requires_grad else None for a in args
-        )
-        ctx._in_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args)
-        ctx.out_meta = tuple((o.shape, o.dtype) for o in results)
+        ctx.next_functions = tuple(edges)
+        ctx._in_meta = tuple(meta)
         non_diff = ctx._non_diff
-        wrapped = []
-        for i, (o, orig) in enumerate(zip(results, outs)):
-            diff = o.dtype.kind == "f" and not any(orig is nd or o is _array_of(nd) for nd in non_diff)
-            t = _make(o, diff, ctx if diff else None)
-            t._out_idx = i
-            wrapped.append(t)
+        if not multi and not non_diff:  # the common case: one differentiable-if-float output
+            o = results[0]
+            ctx.out_meta = ((o.shape, o.dtype),)
+            diff = o.dtype.kind == "f"
+            wrapped = [_make(o, diff, ctx if diff else None)]
+        else:
+            ctx.out_meta = tuple((o.shape, o.dtype) for o in results)
+            wrapped = []
+            for i, (o, orig) in enumerate(zip(results, outs)):
+                diff = o.dtype.kind == "f" and not any(orig is nd or o is _array_of(nd) for nd in non_diff)
+                t = _make(o, diff, ctx if diff else None)
+                t._out_idx = i
+                wrapped.append(t)
         if cls.is_view:
             _share_view(args, wrapped)
         ctx._resolve_saved(args, outs, wrapped)
@@ -270,10 +286,18 @@ class Op(Function):
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor that requires grad: adds the incoming gradient into ``variable.grad``."""
+    """The node of a leaf tensor that requires grad: adds the incoming gradient into ``variable.grad``.
+
+    The leaf keeps its accumulator for life (so it is not rebuilt every step) and the accumulator refers to
+    the leaf weakly, so the pair forms no reference cycle.
+    """
 
     def __init__(self, variable) -> None:
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._variable()
 
     def name(self) -> str:
         return "AccumulateGrad"
@@ -300,16 +324,14 @@ def _array_of(x):
 
 
 def _edge(t):
-    """The edge to ``t`` in the graph: its grad_fn, or its (cached, weakly held) AccumulateGrad."""
+    """The edge to ``t`` in the graph: its grad_fn, or the leaf's own AccumulateGrad."""
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._out_idx)
-    ref = t._accum
-    acc = ref() if ref is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._accum = weakref.ref(acc)
-    return (acc, 0)
+    edge = t._accum
+    if edge is None:
+        edge = t._accum = (AccumulateGrad(t), 0)
+    return edge
 
 
 def _reduce_to_shape(g, shape, node):

@@ -8,6 +8,7 @@ a version counter (bumped by in-place ops, checked by backward), conversions, an
 from __future__ import annotations
 
 import builtins
+import copy
 
 import numpy as np
 
@@ -165,6 +166,28 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A copy of a leaf's data, ``requires_grad`` and ``grad`` (graph nodes are not copied, as in torch)."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol; "
+                "detach() first"
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        out = object.__new__(type(self))
+        _init(out, self._data.copy(), self._requires_grad, None)
+        memo[id(self)] = out
+        if self._grad is not None:
+            out._grad = _make(self._grad._data.copy())
+        for cls in type(self).__mro__:  # slots a subclass adds (e.g. a Buffer's `persistent`)
+            if cls is Tensor:
+                break
+            for slot in cls.__dict__.get("__slots__", ()):
+                if hasattr(self, slot):
+                    object.__setattr__(out, slot, copy.deepcopy(getattr(self, slot), memo))
+        return out
 
     def __repr__(self) -> str:
         return _format.tensor_repr(self)

@@ -52,6 +52,12 @@ def _check_shapes(op: str, a, b) -> None:
 
 def _binary_forward(name: str, ufunc, a, b, dtype=None):
     """Apply ``ufunc`` after casting array operands to the promoted dtype (``dtype`` overrides it)."""
+    if dtype is None and type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
+        try:  # same dtype: nothing to promote
+            return ufunc(a, b)
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
     dt = dtype or dtypes.promote(a, b)
     try:
         out = ufunc(_cast_to(a, dt), _cast_to(b, dt))

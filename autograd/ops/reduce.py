@@ -65,8 +65,8 @@ def _numel(shape: tuple, axes: tuple) -> int:
 
 
 def _expand_array(g: np.ndarray, shape: tuple, axes: tuple, keepdim: bool) -> np.ndarray:
-    if not keepdim and axes:
-        g = np.expand_dims(g, axes)
+    if not keepdim and axes and g.ndim:  # (a 0-d gradient broadcasts as it is)
+        g = g.reshape(_reduced_shape(shape, axes, True))
     return np.broadcast_to(g, shape)
 
 

@@ -23,6 +23,41 @@ def _order(T: int, reverse: bool) -> range:
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
+_BLAS: list | None = None
+
+
+def _blas_controllers() -> list:
+    """threadpoolctl's handles on the loaded BLAS libraries (numpy's, and scipy's that Numba's np.dot calls)."""
+    global _BLAS
+    if _BLAS is None:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (loaded first, so that it is found and controlled too)
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+        except Exception:  # threadpoolctl or scipy missing: leave the thread counts alone
+            _BLAS = []
+    return _BLAS
+
+
+class serial_blas:
+    """Context manager: BLAS runs single-threaded inside. A recurrence's per-step matmuls are small (B x H by
+    H x G) and strictly sequential: a second BLAS thread saves little there and costs a synchronisation per
+    step, or a scheduler time slice per step when the cores are busy. The big matmuls (input projection,
+    weight gradients) run outside, with every thread."""
+
+    def __enter__(self) -> None:
+        self.prev = [(c, c.get_num_threads()) for c in _blas_controllers()]
+        for c, n in self.prev:
+            if n != 1:
+                c.set_num_threads(1)
+
+    def __exit__(self, *exc) -> None:
+        for c, n in self.prev:
+            if n != 1:
+                c.set_num_threads(n)
+
+
 # ---------------------------------------------------------------- LSTM
 @njit(cache=True)
 def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse, dgates, dh_all):

@@ -169,7 +169,8 @@ class LSTMLayer(Op):
         x_tm = _time_major(x, batch_first)
         s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)  # folded into the projection, exact (powers of two)
         xg = _project(x_tm, w_ih * s[:, None], None if b_ih is None else b_ih * s, None if b_hh is None else b_hh * s)
-        out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse, xg_scaled=True)
+        with K.serial_blas():
+            out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse, xg_scaled=True)
         ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 3
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw)
         return _from_time_major(out, x.ndim, batch_first), hn, cn
@@ -183,8 +184,9 @@ class LSTMLayer(Op):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw = (
             None if s is None else s._data for s in saved)
         x_tm = _time_major(x, ctx.batch_first)
-        dgates, dh0, dc0, dh_all = K.lstm_backward(_time_major(gout._data, ctx.batch_first), ghn._data, gcn._data,
-                                                   gates, cs, tcs, c0, w_hh, w_hr, ctx.reverse)
+        with K.serial_blas():
+            dgates, dh0, dc0, dh_all = K.lstm_backward(_time_major(gout._data, ctx.batch_first), ghn._data,
+                                                       gcn._data, gates, cs, tcs, c0, w_hh, w_hr, ctx.reverse)
         dx, dw_ih, db = _input_grads(ctx, dgates, x, w_ih, x_tm)
         T, B, G = dgates.shape
         hprev = _previous_states(h0, out, ctx.reverse)
@@ -211,7 +213,8 @@ class GRULayer(Op):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
         xg = _project(x_tm, w_ih, b_ih)
-        out, hn, gates, hns = K.gru_forward(xg, h0, w_hh, b_hh, reverse)
+        with K.serial_blas():
+            out, hn, gates, hns = K.gru_forward(xg, h0, w_hh, b_hh, reverse)
         ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 2
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out, gates, hns)
         return _from_time_major(out, x.ndim, batch_first), hn
@@ -224,8 +227,9 @@ class GRULayer(Op):
                                  batch_first=ctx.batch_first, reverse=ctx.reverse)
         x, h0, w_ih, w_hh, b_ih, b_hh, out, gates, hns = (None if s is None else s._data for s in saved)
         x_tm = _time_major(x, ctx.batch_first)
-        dxg, dhg, dh0 = K.gru_backward(_time_major(gout._data, ctx.batch_first), ghn._data, gates, hns, h0, out,
-                                       w_hh, ctx.reverse)
+        with K.serial_blas():
+            dxg, dhg, dh0 = K.gru_backward(_time_major(gout._data, ctx.batch_first), ghn._data, gates, hns, h0, out,
+                                           w_hh, ctx.reverse)
         dx, dw_ih, db_ih = _input_grads(ctx, dxg, x, w_ih, x_tm)
         T, B, G = dhg.shape
         d2 = dhg.reshape(T * B, G)
@@ -248,7 +252,8 @@ class RNNLayer(Op):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
         xg = _project(x_tm, w_ih, b_ih, b_hh)
-        out, hn = K.rnn_forward(xg, h0, w_hh, relu, reverse)
+        with K.serial_blas():
+            out, hn = K.rnn_forward(xg, h0, w_hh, relu, reverse)
         ctx.batch_first, ctx.reverse, ctx.relu, ctx.w_ih_index = batch_first, reverse, relu, 2
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)
         return _from_time_major(out, x.ndim, batch_first), hn
@@ -261,8 +266,9 @@ class RNNLayer(Op):
                                  batch_first=ctx.batch_first, reverse=ctx.reverse)
         x, h0, w_ih, w_hh, b_ih, b_hh, out = (None if s is None else s._data for s in saved)
         x_tm = _time_major(x, ctx.batch_first)
-        dpre, dh0 = K.rnn_backward(_time_major(gout._data, ctx.batch_first), ghn._data, out, w_hh, ctx.relu,
-                                   ctx.reverse)
+        with K.serial_blas():
+            dpre, dh0 = K.rnn_backward(_time_major(gout._data, ctx.batch_first), ghn._data, out, w_hh, ctx.relu,
+                                       ctx.reverse)
         dx, dw_ih, db = _input_grads(ctx, dpre, x, w_ih, x_tm)
         T, B, H = dpre.shape
         hprev = _previous_states(h0, out, ctx.reverse)

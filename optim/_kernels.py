@@ -3,8 +3,8 @@
 Each kernel applies one optimizer rule to flat arrays, element by element, with the same arithmetic (and the
 same order of operations) as the numpy rule of its optimizer class, which follows PyTorch's: ``adam`` for
 Adam/AdamW (L2 or decoupled weight decay, amsgrad, maximize), ``sgd_momentum`` for SGD with momentum
-(dampening, nesterov, weight decay, maximize). The scalars are passed in the arrays' dtype, so float32
-parameters are updated in float32 arithmetic as PyTorch does.
+(dampening, nesterov, weight decay, maximize), ``adagrad``, and ``rmsprop`` (centered, momentum). The scalars
+are passed in the arrays' dtype, so float32 parameters are updated in float32 arithmetic as PyTorch does.
 
 ``fits(*arrays)`` says when a kernel applies: float32/float64 arrays of one dtype and shape, C-contiguous,
 non-empty. Otherwise the optimizers run their numpy rule (views with strides, mixed dtypes).
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["fits", "adam", "sgd_momentum"]
+__all__ = ["fits", "adam", "sgd_momentum", "adagrad", "rmsprop"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -101,3 +101,63 @@ def sgd_momentum(param: np.ndarray, grad: np.ndarray, buf: np.ndarray, first: bo
     dt = param.dtype.type
     _sgd_momentum_kernel(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), dt(lr), dt(momentum),
                          dt(1 - dampening), dt(weight_decay), first, nesterov, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _adagrad_kernel(param, grad, state_sum, clr, eps, weight_decay, maximize):  # pragma: no cover
+    for i in range(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        s = state_sum[i] + g * g
+        state_sum[i] = s
+        param[i] = p + (-clr * g) / (np.sqrt(s) + eps)
+
+
+def adagrad(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, clr: float, eps: float,
+            weight_decay: float, maximize: bool) -> None:
+    """One fused Adagrad step (``clr``: the decayed learning rate of this step)."""
+    dt = param.dtype.type
+    _adagrad_kernel(param.reshape(-1), grad.reshape(-1), state_sum.reshape(-1), dt(clr), dt(eps), dt(weight_decay),
+                    maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _rmsprop_kernel(param, grad, square_avg, grad_avg, buf, lr, alpha, w, one_minus_w, eps, weight_decay,
+                    momentum, centered, use_momentum, maximize):  # pragma: no cover
+    for i in range(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        sa = square_avg[i] * alpha + (w * g) * g
+        square_avg[i] = sa
+        if centered:
+            ga = grad_avg[i]
+            if w < 0.5:
+                ga = ga + w * (g - ga)
+            else:
+                ga = g - (g - ga) * one_minus_w
+            grad_avg[i] = ga
+            avg = np.sqrt(sa + (-ga) * ga) + eps
+        else:
+            avg = np.sqrt(sa) + eps
+        if use_momentum:
+            b = buf[i] * momentum + g / avg
+            buf[i] = b
+            param[i] = p - lr * b
+        else:
+            param[i] = p + (-lr * g) / avg
+
+
+def rmsprop(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, grad_avg: np.ndarray | None,
+            buf: np.ndarray | None, lr: float, alpha: float, eps: float, weight_decay: float, momentum: float,
+            centered: bool, maximize: bool) -> None:
+    """One fused RMSprop step (``grad_avg`` when centered, ``buf`` when momentum > 0)."""
+    dt = param.dtype.type
+    ga = grad_avg if centered else square_avg
+    b = buf if momentum > 0 else square_avg
+    _rmsprop_kernel(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), ga.reshape(-1), b.reshape(-1),
+                    dt(lr), dt(alpha), dt(1 - alpha), dt(1 - (1 - alpha)), dt(eps), dt(weight_decay), dt(momentum),
+                    centered, momentum > 0, maximize)

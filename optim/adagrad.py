@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check, _scalar, _to_tensor
 
 __all__ = ["Adagrad"]
@@ -41,6 +42,9 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * param
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state_sum = state["sum"]
+        if _kernels.fits(param, grad, state_sum):  # fused Numba kernel, bit-identical to the lines below
+            _kernels.adagrad(param, grad, state_sum, clr, group["eps"], group["weight_decay"], group["maximize"])
+            return
         state_sum += g * g
         std = np.sqrt(state_sum)
         std += group["eps"]

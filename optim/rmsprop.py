@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check, _lerp_, _scalar
 
 __all__ = ["RMSprop"]
@@ -37,8 +38,14 @@ class RMSprop(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         alpha, lr = group["alpha"], group["lr"]
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
+        arrays = [param, grad, state["square_avg"]] + [state[k] for k in ("grad_avg", "momentum_buffer") if k in state]
+        if _kernels.fits(*arrays):  # fused Numba kernel, bit-identical to the lines below
+            _kernels.rmsprop(param, grad, state["square_avg"], state.get("grad_avg"), state.get("momentum_buffer"),
+                             lr, alpha, group["eps"], group["weight_decay"], group["momentum"], group["centered"],
+                             group["maximize"])
+            return
+        g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param
         square_avg = state["square_avg"]

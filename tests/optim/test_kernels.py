@@ -15,6 +15,12 @@ CASES = [
     (optim.AdamW, dict(lr=0.01, amsgrad=True)),
     (optim.SGD, dict(lr=0.05, momentum=0.9, dampening=0.2, weight_decay=0.01)),
     (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, maximize=True)),
+    (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.01)),
+    (optim.Adagrad, dict(lr=0.1, initial_accumulator_value=0.1, maximize=True)),
+    (optim.RMSprop, dict(lr=0.01)),
+    (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01)),
+    (optim.RMSprop, dict(lr=0.01, alpha=0.3, centered=True, maximize=True)),
+    (optim.RMSprop, dict(lr=0.01, momentum=0.5)),
 ]
 
 

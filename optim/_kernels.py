@@ -13,7 +13,11 @@ non-empty. Otherwise the optimizers run their numpy rule (views with strides, mi
 checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing (measured: x/sqrt(y) on 1e5 float32,
 0.66 ms scalar -> 0.21 ms AVX-512 on a loaded machine). It is also numpy's IEEE semantics (x/0 = inf).
 
-Measurements: see ``benchmarks/optim_kernels.py`` and the docstring of ``optim.adam``.
+Measured with ``benchmarks/optim_kernels.py`` (Adam, 10 params x 100,000 float32, median ms per step, on the
+2 shared cores with load average ~9 from other jobs): naive per-array numpy 13.5, our numpy rule 10.2, torch
+default (per-tensor loop) 10.5, torch foreach 13.3, torch fused 0.64, this kernel 0.45 (0.55 through
+``optim.Adam.step``), the same loop with ``parallel=True`` 0.30. The kernels stay serial: parallel loops gave
+multi-ms outliers when the cores are busy (see ``autograd/kernels/elementwise.py``).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd.value import Value, dot
 from autograd.value_nn import MLP, Layer, Neuron, make_moons, svm_loss
@@ -444,3 +446,56 @@ def test_value_nn_errors_and_repr():
     m = MLP(2, [3, 1])
     assert len(m.parameters()) == 3 * 3 + 4
     assert repr(m).startswith("MLP of [Layer of [reluNeuron(2)")
+
+
+# ---- random programs (hypothesis): value and every input's gradient against PyTorch ----
+_UN = ["tanh", "sigmoid", "sin", "cos", "relu", "abs", "neg", "sqrt1p", "exp_tanh"]
+_BIN = ["add", "sub", "mul", "max", "min", "div1p", "pow_abs"]
+
+
+def _apply(op, a, b=None):
+    if op == "neg":
+        return -a
+    if op == "sqrt1p":
+        return (a * a + 1).sqrt()
+    if op == "exp_tanh":
+        return a.tanh().exp()
+    if op in ("tanh", "sigmoid", "sin", "cos", "relu", "abs"):
+        return getattr(a, op)()
+    if op == "add":
+        return a + b
+    if op == "sub":
+        return a - b
+    if op == "mul":
+        return a * b
+    if op == "max":
+        return _vmax(a, b)
+    if op == "min":
+        return _vmin(a, b)
+    if op == "div1p":
+        return a / (b * b + 1)
+    if op == "pow_abs":
+        return (a * a + 0.5) ** b.tanh()
+    raise AssertionError(op)
+
+
+_program = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(_UN), st.integers(0, 100)),
+        st.tuples(st.sampled_from(_BIN), st.integers(0, 100), st.integers(0, 100)),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=3), _program)
+def test_random_programs_vs_torch(xs, program):
+    def run(*inputs):
+        vals = list(inputs)
+        for step in program:
+            args = [vals[i % len(vals)] for i in step[1:]]
+            vals.append(_apply(step[0], *args))
+        return Value.sum(vals[len(inputs):]) if isinstance(vals[0], Value) else sum(vals[len(inputs):])
+
+    _check(run, *xs)

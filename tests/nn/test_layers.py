@@ -341,5 +341,6 @@ def test_lazy_linear_infers_in_features_like_torch():
     src = torch.nn.Linear(6, 3, bias=False)
     lazy.load_state_dict({k: v.detach().numpy() for k, v in src.state_dict().items()})
     x = rnd(2, 6).astype(np.float32)
-    np.testing.assert_allclose(lazy(autograd.tensor(x)).numpy(), src(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(lazy(autograd.tensor(x)).numpy(), src(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
     assert type(lazy) is nn.Linear and lazy.in_features == 6

@@ -14,6 +14,13 @@ from autograd.kernels import conv as K
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(params=["rows", "cols"])
+def layout(request, monkeypatch):
+    """Run a test with every groups == 1 convolution on the row (channels-last) kernels, or none of them."""
+    monkeypatch.setattr(K, "ROWS_MIN_CHANNELS", 1 if request.param == "rows" else 10**9)
+    return request.param
+
+
 def twin(ours, theirs, x: np.ndarray, *, seed: int = 0, atol: float = 1e-10, train_steps: int = 1, extra=None):
     """Copy ``theirs``' state into ``ours``; run both on ``x`` (float64) and compare outputs and every gradient."""
     ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
@@ -57,7 +64,7 @@ CONV2D = [
 
 
 @pytest.mark.parametrize("kw", CONV2D, ids=str)
-def test_conv2d_matches_torch(kw):
+def test_conv2d_matches_torch(kw, layout):
     k = (3, 2) if kw.get("padding") != "same" else (2, 3)
     ours = nn.Conv2d(4, 8, k, dtype=autograd.float64, **kw)
     theirs = torch.nn.Conv2d(4, 8, k, dtype=torch.float64, **kw)
@@ -68,7 +75,7 @@ def test_conv2d_matches_torch(kw):
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=2, dilation=2, groups=2),
                                 dict(padding="same", bias=False), dict(padding=1, padding_mode="circular")], ids=str)
-def test_conv1d_matches_torch(kw):
+def test_conv1d_matches_torch(kw, layout):
     ours = nn.Conv1d(4, 6, 3, dtype=autograd.float64, **kw)
     theirs = torch.nn.Conv1d(4, 6, 3, dtype=torch.float64, **kw)
     assert repr(ours) == repr(theirs)
@@ -78,7 +85,7 @@ def test_conv1d_matches_torch(kw):
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
                                 dict(stride=(2, 3), padding=(0, 1), output_padding=(1, 2), groups=2, bias=False),
                                 dict(stride=1, dilation=2, output_padding=1, groups=2)], ids=str)
-def test_conv_transpose2d_matches_torch(kw):
+def test_conv_transpose2d_matches_torch(kw, layout):
     ours = nn.ConvTranspose2d(4, 6, (3, 2), dtype=autograd.float64, **kw)
     theirs = torch.nn.ConvTranspose2d(4, 6, (3, 2), dtype=torch.float64, **kw)
     assert repr(ours) == repr(theirs)
@@ -125,7 +132,7 @@ def _t(rng, *shape):
     return autograd.tensor(rng.standard_normal(shape), requires_grad=True)
 
 
-def test_higher_derivatives():
+def test_higher_derivatives(layout):
     rng = np.random.default_rng(0)
     assert autograd.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2),
                                   [_t(rng, 1, 4, 5, 4), _t(rng, 4, 2, 3, 2), _t(rng, 4)])
@@ -135,7 +142,7 @@ def test_higher_derivatives():
                                   [_t(rng, 2, 2, 6), _t(rng, 3, 2, 2)])
 
 
-def test_double_backward_matches_torch():
+def test_double_backward_matches_torch(layout):
     rng = np.random.default_rng(5)
     x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
     xa, wa = autograd.tensor(x, requires_grad=True), autograd.tensor(w, requires_grad=True)
@@ -225,3 +232,61 @@ def test_module_dtype_conversion():
     assert m.weight.dtype == np.float64 and m.bias.dtype == np.float64
     y = m(autograd.zeros(1, 2, 4, 4, dtype=autograd.float64))
     assert y.dtype == np.float64 and y.shape == (1, 3, 2, 2)
+
+
+GEOMS = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),  # kh kw sh sw
+                  st.integers(0, 2), st.integers(0, 2), st.integers(0, 2), st.integers(0, 2),  # pads t b l r
+                  st.integers(1, 2), st.integers(1, 2), st.integers(0, 1), st.integers(0, 1))  # dh dw extra h w
+
+
+@given(geom=GEOMS, c=st.integers(1, 5), dtype=st.sampled_from([np.float32, np.float64]))
+def test_row_kernels_match_column_kernels(geom, c, dtype):
+    """The channels-last (row) kernels equal the channel-major (column) ones for any geometry, incl. windows
+    that leave rows unread (``extra``); row2im equals its numpy reference; the forward's kept rows give the same."""
+    kh, kw, sh, sw, pt, pb, pl, pr, dh, dw, eh, ew = geom
+    rng = np.random.default_rng(0)
+    h, wd = 5 + eh, 6 + ew
+    ho = (5 + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    wo = (6 + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    if ho < 1 or wo < 1:
+        return
+    x = rng.standard_normal((2, c, h, wd)).astype(dtype)
+    w = rng.standard_normal((3, c, kh, kw)).astype(dtype)
+    b = rng.standard_normal(3).astype(dtype)
+    g = rng.standard_normal((2, 3, ho, wo)).astype(dtype)
+    args = ((sh, sw), ((pt, pb), (pl, pr)), (dh, dw))
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    rows = K.im2row(x, (kh, kw), *args, (ho, wo))
+    y = K.conv2d_forward_rows(x, w, b, *args, (ho, wo))
+    assert y.flags.c_contiguous and y.dtype == dtype
+    np.testing.assert_allclose(y, K.conv2d_forward_cols(x, w, b, *args, (ho, wo), 1), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(K.conv2d_forward(x, w, b, *args, (ho, wo), 1, rows), y)
+    gx = K.conv2d_backward_input_rows(g, w, x.shape, *args)
+    assert gx.flags.c_contiguous and gx.shape == x.shape
+    np.testing.assert_allclose(gx, K.conv2d_backward_input_numpy(g, w, x.shape, *args, 1), rtol=tol, atol=tol)
+    drows = rng.standard_normal(rows.shape).astype(dtype)
+    np.testing.assert_allclose(K.row2im(drows, x.shape, (kh, kw), *args, (ho, wo)),
+                               K.row2im_numpy(drows, x.shape, (kh, kw), *args, (ho, wo)), rtol=tol, atol=tol)
+    gw = K.conv2d_backward_weight_rows(x, g, w.shape, *args)
+    np.testing.assert_allclose(gw, K.conv2d_backward_weight_cols(x, g, w.shape, *args, 1), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(K.conv2d_backward_weight(x, g, w.shape, *args, 1, rows), gw)
+
+
+def test_forward_rows_are_kept_for_the_weight_grad_only_once(monkeypatch):
+    """One im2row per training step (the forward's is reused), and a retained graph still backpropagates twice."""
+    calls = []
+    real = K.im2row
+    monkeypatch.setattr(K, "im2row", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(0)
+    m = nn.Conv2d(8, 4, 3, padding=1, dtype=autograd.float64)
+    x = autograd.tensor(rng.standard_normal((2, 8, 5, 5)), requires_grad=True)
+    y = m(x)
+    y.sum().backward(retain_graph=True)
+    assert len(calls) == 1
+    g1 = m.weight.grad.numpy().copy()
+    m.weight.grad = None
+    y.sum().backward()
+    np.testing.assert_allclose(m.weight.grad.numpy(), g1, rtol=1e-12)
+    wt = torch.tensor(m.weight.detach().numpy(), requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x.detach().numpy()), wt, padding=1).sum().backward()
+    np.testing.assert_allclose(g1, wt.grad.numpy(), rtol=1e-10)

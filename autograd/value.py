@@ -106,6 +106,9 @@ class Value:
         self._a = None
         self._b = None
         ch = tuple(_children)
+        for c in ch:
+            if type(c) is not Value:
+                raise TypeError(f"Value: _children must be Values, got {type(c).__name__}")
         if ch:
             self._a = ch
             self._b = NARY
@@ -477,9 +480,9 @@ class Value:
         if self._a is None:  # a leaf: d(self)/d(self)
             self.grad = g if _is_zero(self.grad) else self.grad + g
             return
-        _count_consumers(self)
-        self.grad = g
         try:
+            _count_consumers(self)
+            self.grad = g
             if create_graph:
                 _backward_graph(self)
             else:
@@ -487,6 +490,7 @@ class Value:
         except BaseException:
             _reset_counts(self)
             raise
+
 
 def dot(ws, xs, bias=None) -> Value:
     """One n-ary node for ``bias + w[0] * x[0] + w[1] * x[1] + ...`` (sequences of Values or numbers, summed in
@@ -588,11 +592,13 @@ def _count_consumers(root: Value) -> None:
 def _reset_counts(root: Value) -> None:
     """After a backward that raised: put every reachable node's count back to 0."""
     stack = [root]
+    seen = {root}
     while stack:
         v = stack.pop()
         v._deps = 0
         for c in v.inputs():
-            if c._a is not None and c._deps != 0:
+            if type(c) is Value and c not in seen:
+                seen.add(c)
                 stack.append(c)
 
 

@@ -297,6 +297,20 @@ def test_failed_backward_leaves_graph_usable():
     x.grad = 0.0  # ... and the next backward still works
     z.backward()
     assert x.grad == 12.0
+    # a failure while another branch is still pending: every count is reset
+    x, zz = Value(1.0), Value(2.0)
+    m = zz * 2
+    b, d, a = m + 1, m * 3, x * 5
+    out = (b * a) * d
+    x.grad = "broken"
+    with pytest.raises(TypeError):
+        out.backward()
+    assert all(n._deps == 0 for n in (m, b, d, a, out, out._a))
+    x.grad = 0.0
+    out.backward()
+    assert zz.grad == 5 * 3 * (2 * 4 + 1) * 2 and x.grad == 5 * 5 * 12  # out = (2z + 1) * 5x * 6z
+    with pytest.raises(TypeError, match="_children must be Values, got float"):
+        Value(1.0, (2.0,))
 
 
 # ---- double backward ----

@@ -229,6 +229,15 @@ def _walk(view, cluster_modules: bool) -> list:
     return body
 
 
+def _legend() -> list:
+    lines = ["\tsubgraph cluster_legend {\n", '\t\tlabel="legend"\n', "\t\tstyle=rounded\n"]
+    for kind, text in (("param", "leaf requiring grad"), ("const", "constant"), ("tensor", "intermediate"),
+                       ("output", "output"), ("op", "op")):
+        lines.append(f"\tlegend_{kind} [label={_q(text)}, {_STYLE[kind]}]\n")
+    lines.append("\t}\n")
+    return lines
+
+
 _GRAPH_CLASS = None
 
 
@@ -266,15 +275,15 @@ def _graph_class():
 
 
 def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: dict | None = None, *,
-               cluster_modules: bool = False, max_data: int = 8, rankdir: str = "TB"):
+               cluster_modules: bool = False, max_data: int = 8, rankdir: str = "TB", legend: bool = False):
     """The graph that computed ``root`` (a ``Tensor`` or a ``Value``) as a ``graphviz.Digraph``.
 
     One node per tensor (label: its name from ``params`` if given, shape and dtype when ``show_shapes``, the
     data for tensors of at most ``max_data`` elements where the data is still held, the grad when
     ``show_grad``) and one per op (its name), with edges in data-flow order. ``params`` maps names to tensors
     (``dict(model.named_parameters())``) or Values. ``cluster_modules`` boxes each module's parameters and the
-    ops using them. The result renders with ``.svg()``, ``.png()``, ``.render(...)`` or in Jupyter, and its
-    DOT text is ``.source`` (which needs no Graphviz install).
+    ops using them; ``legend`` adds a box explaining the colours. The result renders with ``.svg()``,
+    ``.png()``, ``.render(...)`` or in Jupyter; its DOT text is ``.source`` (which needs no Graphviz install).
     """
     from .tensor import Tensor
     from .value import Value
@@ -289,6 +298,8 @@ def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: 
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_graph: rankdir must be one of 'TB', 'LR', 'BT', 'RL', got {rankdir!r}")
     body = _walk(view, cluster_modules)
+    if legend:
+        body += _legend()
     return _graph_class()(
         graph_attr={"rankdir": rankdir},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},

@@ -228,6 +228,15 @@ def test_missing_dot_gives_install_hint(monkeypatch, tmp_path):
         g.render(tmp_path / "g", format="png")
 
 
+def test_legend():
+    g = draw_graph(Value(1.0) * 2, legend=True)
+    labels, styles, edges = parse(g)
+    assert "subgraph cluster_legend" in g.source and len(edges) == 3
+    legend = {k: v for k, v in labels.items() if k.startswith("legend_")}
+    assert sorted(legend.values()) == ["constant", "intermediate", "leaf requiring grad", "op", "output"]
+    assert styles["legend_param"] == styles[next(k for k, v in labels.items() if v == "data 1")]
+
+
 def test_labels_are_escaped():
     a = Value(1.0, label='say "hi"\\n')
     src = draw_graph(a * 2).source

@@ -296,48 +296,31 @@ class Expm1(Op):
 
 
 class Log(Op):
-    """d/dx ln x = 1/x"""
+    """d/dx ln x = 1/x  (log2 and log10 are this with ``scale`` = ln 2, ln 10: d/dx log_b x = 1/(x ln b))"""
 
-    @staticmethod
-    def forward(ctx, x):
+    ufunc = staticmethod(np.log)
+    scale = 1.0
+
+    @classmethod
+    def forward(cls, ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(_as_float(x))
+            return cls.ufunc(_as_float(x))
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         (x,) = ctx.saved_tensors
-        return g / x
+        return g / x if cls.scale == 1.0 else g / (x * cls.scale)
 
 
-class Log2(Op):
-    """d/dx log2 x = 1/(x ln 2)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log2(_as_float(x))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g / (x * np.log(2.0))
+class Log2(Log):
+    ufunc = staticmethod(np.log2)
+    scale = float(np.log(2.0))
 
 
-class Log10(Op):
-    """d/dx log10 x = 1/(x ln 10)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(_as_float(x))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g / (x * np.log(10.0))
+class Log10(Log):
+    ufunc = staticmethod(np.log10)
+    scale = float(np.log(10.0))
 
 
 class Log1p(Op):

@@ -158,3 +158,23 @@ def test_kernels_match_numpy(dtype):
     g = np.random.default_rng(1).standard_normal((2, 3) + o).astype(dtype)
     np.testing.assert_allclose(K.avg_pool2d_backward_numba(g, x.shape, k, s, p, div),
                                K.avg_pool2d_backward_numpy(g, x.shape, k, s, p, div), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_2x2_kernel_matches_reference_and_torch(dtype):
+    """The unrolled 2 x 2 / stride 2 loop: ties, NaNs (the last NaN of a window wins), -inf-only windows and an odd
+    size (the last row/column unread) agree with the numpy reference and with torch; ceil_mode takes the general
+    loop."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 10)).astype(dtype)
+    x[0, 0, 0, 0] = x[0, 0, 1, 1] = np.nan
+    x[0, 1, 2:4, 2:4] = 1.5
+    x[1, 0, 4:6, 4:6] = -np.inf
+    x[1, 2, 6, 7] = np.nan
+    for out_hw in [(4, 5), (5, 5)]:
+        geo = ((2, 2), (2, 2), (0, 0), (1, 1), out_hw)
+        for a, b in zip(K.max_pool2d_forward(x, *geo), K.max_pool2d_forward_numpy(x, *geo)):
+            np.testing.assert_array_equal(a, b)
+    y, idx = F.max_pool2d(autograd.tensor(x), 2, return_indices=True)
+    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())

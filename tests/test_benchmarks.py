@@ -1,0 +1,163 @@
+"""The benchmark suite runs end to end (its --quick path, one repeat) and writes its JSON and Markdown.
+
+No timing is asserted: speed is what the suite reports, not what the tests check. What is checked: every
+workload produced rows for every installed engine without errors, the engines computed the same math where
+the weights are copied across (first losses agree), the report files exist and hold every row, and the
+timing core calls the engines the way its docstring says (warm-up, interleaved rounds, calibrated runs).
+"""
+
+import json
+import os
+
+import pytest
+
+from benchmarks import __main__ as cli
+from benchmarks import harness, report
+from benchmarks.engines import available
+
+FAMILIES = ["1 per-op overhead", "2 MLP step", "3 CNN step", "4 LSTM fwd+bwd", "5 Transformer fwd+bwd",
+            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    results_md = out / "RESULTS.md"
+    res = cli.run(quick=True, repeats=1, out_dir=str(out), verbose=False)
+    return res, out, results_md
+
+
+def test_quick_run_covers_every_workload_and_engine(quick_run):
+    res, _, _ = quick_run
+    rows = res["results"]
+    errors = [(r["workload"], r["case"], r["engine"], r["error"]) for r in rows if r["error"]]
+    assert errors == []
+    assert sorted({r["workload"] for r in rows}, key=FAMILIES.index) == FAMILIES
+    engines = available()
+    for fam in FAMILIES:
+        fam_rows = [r for r in rows if r["workload"] == fam]
+        assert any(r["engine"] == "ours" for r in fam_rows), fam
+        for r in fam_rows:
+            assert r["median"] is not None or r["kind"] == "growth"
+            if r["median"] is not None:
+                assert r["median"] > 0
+            if r["min"] is not None:
+                assert r["min"] <= r["median"] <= r["max"]
+        if "torch" in engines and fam not in ("7 scalar Value MLP",):
+            assert any(r["engine"] == "torch" for r in fam_rows), fam
+    if "micrograd" in engines:
+        assert any(r["engine"] == "micrograd" for r in rows)
+    assert not any(r["engine"] in ("tinygrad", "jax") for r in rows if r["engine"] not in engines)
+
+
+def test_quick_run_engines_do_the_same_math(quick_run):
+    """Weights are copied into the other engines: the first losses agree to float32 rounding."""
+    rows = quick_run[0]["results"]
+    compared = [r for r in rows if r.get("loss_rel_diff") is not None]
+    if "torch" in available():
+        assert {r["workload"] for r in compared} >= {"1 per-op overhead", "2 MLP step", "3 CNN step",
+                                                     "4 LSTM fwd+bwd", "5 Transformer fwd+bwd"}
+    for r in compared:
+        assert r["loss_rel_diff"] < 1e-4, (r["workload"], r["case"], r["engine"], r["loss_rel_diff"])
+
+
+def test_quick_run_targets_and_ratios(quick_run):
+    rows = quick_run[0]["results"]
+    for r in rows:
+        if r["engine"] != "ours" and r["kind"] == "time" and r["median"] is not None and r["workload"] != "cold start":
+            assert r["ratio"] is not None and r["ratio"] > 0
+        if r["target"] is not None:
+            assert isinstance(r["met"], bool)
+    mm = [r for r in rows if r["workload"] == "8 matmul"]
+    assert all(r["gflops"] > 0 for r in mm)
+    mem = {r["engine"]: r for r in rows if r["kind"] == "bytes"}
+    assert mem["ours"]["median"] >= mem["ours"]["setup_rss"] > 0
+    cold = [r["case"] for r in rows if r["workload"] == "cold start"]
+    assert "import autograd, nn, optim, empty Numba cache" in cold
+    assert "first MLP step, warm Numba cache" in cold
+
+
+def test_quick_run_writes_json_and_markdown(quick_run):
+    res, out, results_md = quick_run
+    with open(out / "results.json") as f:
+        doc = json.load(f)
+    assert doc["meta"]["quick"] is True and doc["meta"]["repeats"] == 1
+    assert len(doc["results"]) == len(res["results"])
+    text = (out / "results.md").read_text()
+    assert "| workload | case | engine | median |" in text
+    assert text.count("\n| ") == len(res["results"]) + 2  # header, rule, one line per row
+    for fam in FAMILIES:
+        assert f"| {fam} |" in text
+    assert not results_md.exists()  # a quick run never writes RESULTS.md
+    assert res["paths"] == {"json": str(out / "results.json"), "md": str(out / "results.md")}
+
+
+def test_full_run_writes_results_md(tmp_path):
+    target = tmp_path / "RESULTS.md"
+    res = cli.run(quick=False, only="8", repeats=1, out_dir=str(tmp_path), results_md=str(target), verbose=False)
+    assert target.read_text() == (tmp_path / "results.md").read_text()
+    assert "full run" in target.read_text()
+    assert {r["case"] for r in res["results"]} == {"(1024x1024) @ (1024x1024)", "(128x784) @ (784x256)"}
+
+
+def test_cli_main(tmp_path, capsys):
+    assert cli.main(["--quick", "--only", "overhead", "--repeats", "1", "--out-dir", str(tmp_path)]) == 0
+    assert "1 per-op overhead" in capsys.readouterr().out
+    assert os.path.exists(tmp_path / "results.json")
+
+
+def test_cli_rejects_unknown_workload_and_bad_repeats():
+    with pytest.raises(SystemExit, match="unknown workload"):
+        cli.main(["--only", "nope"])
+    with pytest.raises(ValueError, match="repeats must be >= 1"):
+        harness.Config.make(repeats=0)
+    assert [w[1] for w in cli.select("2,cnn")] == ["mlp", "cnn"]
+
+
+def test_measure_warms_up_interleaves_and_calibrates():
+    calls = []
+
+    def make(name, ret):
+        def f():
+            calls.append(name)
+            return ret
+        return f
+
+    t = harness.measure({"a": make("a", 1.5), "b": make("b", None)}, repeats=3, warmup=2, min_run=0.0)
+    assert t["a"].number == t["b"].number == 1
+    assert len(t["a"].runs) == len(t["b"].runs) == 3
+    assert t["a"].first == 1.5 and t["b"].first is None
+    assert calls[:4] == ["a", "a", "b", "b"]  # warm-up of each engine first
+    assert calls[4:] == ["a", "b", "b", "a", "a", "b"]  # then rounds, order rotated round by round
+    # a 1 µs-ish step is calibrated into many calls per run
+    t = harness.measure({"fast": lambda: None}, repeats=2, min_run=0.002)
+    assert t["fast"].number > 10
+
+
+def test_time_case_reports_a_failing_builder_and_keeps_the_others():
+    cfg = harness.Config.make(quick=True, repeats=1)
+
+    def broken():
+        raise NotImplementedError("no such op")
+
+    rows = harness.time_case(cfg, "w", "c", {"ours": lambda: (lambda: 2.0), "torch": broken,
+                                             "other": lambda: (lambda: 4.0)},
+                             targets={"other": (10.0, "<= 10 x other")})
+    by = {r["engine"]: r for r in rows}
+    assert "NotImplementedError: no such op" in by["torch"]["error"]
+    assert by["other"]["met"] is True and by["other"]["ratio"] > 0
+    assert by["other"]["loss_rel_diff"] == pytest.approx(1.0)
+    text = report.markdown(rows, {"date": "d", "quick": True, "versions": {}, "python": "3", "cpus": 2,
+                                  "loadavg_before": "0", "loadavg_after": "0", "torch_threads": 2,
+                                  "engines": ["ours"], "missing": [], "repeats": 1})
+    assert "| w | c | torch | error |" in text
+
+
+def test_optional_engines_skip_cleanly():
+    """tinygrad and JAX are optional: without them their builders are simply not offered."""
+    from benchmarks import matmul, mlp, overhead
+
+    engines = {"ours": None}
+    for b in (overhead.add_builders(engines), overhead.mulsum_builders(engines), mlp.mlp_builders(engines),
+              matmul.builders(engines, (2, 3), (3, 4))):
+        assert "tinygrad" not in b and "jax" not in b and "ours" in b

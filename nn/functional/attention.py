@@ -189,17 +189,27 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                                  q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
                                  v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
                                  static_v: Tensor | None = None, average_attn_weights: bool = True,
-                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+                                 is_causal: bool = False, *,
+                                 _batch_first: bool = False) -> tuple[Tensor, Tensor | None]:
     """PyTorch's multi-head attention on sequence-first inputs: query (L, N, E), key (S, N, Ek), value (S, N, Ev)
     (or unbatched (L, E), ...). Returns (attn_output (L, N, E), attn_weights (N, L, S) averaged over heads, or
-    (N, num_heads, L, S), or None when ``need_weights`` is False)."""
+    (N, num_heads, L, S), or None when ``need_weights`` is False).
+
+    The heads are views (N, num_heads, L, head_dim) of the projections, never copies; ``_batch_first`` (used by
+    ``nn.MultiheadAttention``) takes and returns batch-first (N, L, E) tensors without transposing them.
+    """
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    bf = _batch_first and is_batched
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
-    tgt_len, bsz, embed_dim = query.shape
-    src_len = key.shape[0]
+    if bf:
+        bsz, tgt_len, embed_dim = query.shape
+        src_len = key.shape[1]
+    else:
+        tgt_len, bsz, embed_dim = query.shape
+        src_len = key.shape[0]
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask",
                                        query.dtype)
     if is_causal and attn_mask is None:
@@ -225,26 +235,29 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight,
                              v_proj_weight, use_separate_proj_weight)
 
-    if attn_mask is not None:
+    if attn_mask is not None:  # as (1 or N, 1 or num_heads, L, S), broadcast against the scores
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
                 raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be "
                                    f"{(tgt_len, src_len)}.")
-            attn_mask = attn_mask.unsqueeze(0)
+            attn_mask = attn_mask.reshape(1, 1, tgt_len, src_len)
         elif attn_mask.dim() == 3:
             if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
                 raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should be "
                                    f"{(bsz * num_heads, tgt_len, src_len)}.")
+            attn_mask = attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
+    seq_dim = 1 if bf else 0
     if bias_k is not None and bias_v is not None:
         if static_k is not None or static_v is not None:
             raise AssertionError("bias cannot be added to static key.")
         from autograd import cat
 
-        k = cat([k, bias_k.repeat(1, bsz, 1)])
-        v = cat([v, bias_v.repeat(1, bsz, 1)])
+        reps = (bsz, 1, 1) if bf else (1, bsz, 1)
+        k = cat([k, bias_k.repeat(*reps)], dim=seq_dim)
+        v = cat([v, bias_v.repeat(*reps)], dim=seq_dim)
         if attn_mask is not None:
             attn_mask = _pad_last(attn_mask)
         if key_padding_mask is not None:
@@ -253,74 +266,66 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         raise AssertionError("bias_k is set but bias_v is None" if bias_k is not None
                              else "bias_v is set but bias_k is None")
 
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    if static_k is None:
-        k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    else:
-        if tuple(static_k.shape[::2]) != (bsz * num_heads, head_dim):
-            raise AssertionError(f"expecting static_k of shape ({bsz * num_heads}, S, {head_dim}), but got "
-                                 f"{tuple(static_k.shape)}")
-        k = static_k
-    if static_v is None:
-        v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    else:
-        if tuple(static_v.shape[::2]) != (bsz * num_heads, head_dim):
-            raise AssertionError(f"expecting static_v of shape ({bsz * num_heads}, S, {head_dim}), but got "
-                                 f"{tuple(static_v.shape)}")
-        v = static_v
+    def heads(t: Tensor) -> Tensor:
+        """(S, N, E) or (N, S, E) -> (N, num_heads, S, head_dim), a view."""
+        if bf:
+            return t.reshape(bsz, t.shape[1], num_heads, head_dim).permute(0, 2, 1, 3)
+        return t.reshape(t.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+
+    def static(t: Tensor, name: str) -> Tensor:
+        if t.dim() != 3 or t.shape[0] != bsz * num_heads or t.shape[2] != head_dim:
+            raise AssertionError(f"expecting {name} of shape ({bsz * num_heads}, S, {head_dim}), but got "
+                                 f"{tuple(t.shape)}")
+        return t.reshape(bsz, num_heads, t.shape[1], head_dim)
+
+    q = heads(q)
+    k = heads(k) if static_k is None else static(static_k, "static_k")
+    v = heads(v) if static_v is None else static(static_v, "static_v")
 
     if add_zero_attn:
         from autograd import cat, zeros
 
-        zero = zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)
-        k = cat([k, zero], dim=1)
-        v = cat([v, zero.to(v.dtype)], dim=1)
+        zero = zeros(bsz, num_heads, 1, head_dim, dtype=k.dtype)
+        k = cat([k, zero], dim=2)
+        v = cat([v, zero.to(v.dtype)], dim=2)
         if attn_mask is not None:
             attn_mask = _pad_last(attn_mask)
         if key_padding_mask is not None:
             key_padding_mask = _pad_last(key_padding_mask)
 
-    src_len = k.shape[1]
+    src_len = k.shape[2]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
             raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
                                  f"{tuple(key_padding_mask.shape)}")
-        key_padding_mask = (key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
-                            .reshape(bsz * num_heads, 1, src_len))
+        key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len)
         attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
 
     if not training:
         dropout_p = 0.0
 
+    weights = None
     if need_weights:
-        q_scaled = q * math.sqrt(1.0 / float(head_dim))
-        scores = q_scaled @ k.transpose(-2, -1)
+        scores = (q * math.sqrt(1.0 / float(head_dim))) @ k.transpose(-2, -1)
         if attn_mask is not None:
             scores = attn_mask + scores
         weights = softmax(scores, dim=-1)
         if dropout_p > 0.0:
             weights = dropout(weights, dropout_p, training=True)
         attn_output = weights @ v
-        attn_output = attn_output.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        attn_output = linear(attn_output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
-        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(dim=1)
-        if not is_batched:
-            attn_output, weights = attn_output.squeeze(1), weights.squeeze(0)
-        return attn_output, weights
-
-    if attn_mask is not None:
-        if attn_mask.size(0) == 1 and attn_mask.dim() == 3:
-            attn_mask = attn_mask.unsqueeze(0)
-        else:
-            attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
-    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
-    k = k.reshape(bsz, num_heads, src_len, head_dim)
-    v = v.reshape(bsz, num_heads, src_len, head_dim)
-    attn_output = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
-    attn_output = attn_output.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    attn_output = linear(attn_output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    else:
+        attn_output = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    # (N, heads, L, head_dim) -> (L, N, E) or (N, L, E), then the output projection
+    if bf:
+        attn_output = attn_output.permute(0, 2, 1, 3).reshape(bsz * tgt_len, embed_dim)
+        attn_output = linear(attn_output, out_proj_weight, out_proj_bias).reshape(bsz, tgt_len, -1)
+    else:
+        attn_output = attn_output.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+        attn_output = linear(attn_output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
     if not is_batched:
         attn_output = attn_output.squeeze(1)
-    return attn_output, None
+        if weights is not None:
+            weights = weights.squeeze(0)
+    return attn_output, weights

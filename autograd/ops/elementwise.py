@@ -79,7 +79,7 @@ def _fast_binary(ufunc, a, b):
         ad, bd = a._data, b._data
         if ad.dtype is bd.dtype and ad.dtype.kind == "f":
             try:
-                return _make(ufunc(ad, bd))
+                return _make(np.asarray(ufunc(ad, bd)))  # 0-d: keep an ndarray, not a numpy scalar
             except ValueError:
                 _check_shapes(ufunc.__name__, ad, bd)
                 raise

@@ -237,6 +237,36 @@ def test_legend():
     assert styles["legend_param"] == styles[next(k for k, v in labels.items() if v == "data 1")]
 
 
+def test_layered_layout_positions_every_node():
+    x, w, c, y = _tensor_expr()
+    g = draw_graph(y, layout="layered", legend=True)
+    assert g.engine == "neato"
+    labels, _, edges = parse(g)
+    pos = dict(re.findall(r'^\t(\w+) \[.*pos="(-?\d+,-?\d+)!"\]$', g.source, re.M))
+    assert set(pos) == set(labels) and len(edges) == 10
+    y_of = {k: int(v.split(",")[1]) for k, v in pos.items()}
+    for a, b in edges:  # data flows downwards
+        assert y_of[a] > y_of[b]
+    assert draw_graph(y).engine == "dot"  # small graphs: Graphviz's own layout
+    with pytest.raises(ValueError, match="layout must be"):
+        draw_graph(y, layout="circo")
+
+
+@needs_dot
+def test_large_graph_renders_in_seconds():
+    x = Value(0.5)
+    y = x
+    for i in range(4000):  # 4,001 data nodes, 4,000 ops, 2,000 constants
+        y = y * 1.0001 if i % 2 else (y + x)
+    g = draw_graph(y)
+    assert g.engine == "neato"  # "auto" picks the linear-time layout
+    t0 = time.perf_counter()
+    svg = g.svg()
+    assert time.perf_counter() - t0 < 60.0  # dot's own layout takes minutes here
+    root = ET.fromstring(svg.encode())
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}g[@class='node']")) == 10001
+
+
 def test_labels_are_escaped():
     a = Value(1.0, label='say "hi"\\n')
     src = draw_graph(a * 2).source

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .adam import _check_betas
 from .optimizer import Optimizer, _lerp_, _scalar
 
@@ -27,13 +28,18 @@ class Adamax(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
+        clr = group["lr"] / (1 - beta1 ** float(state["step"]))
+        # fused Numba kernel, bit-identical to the numpy rule below
+        if _kernels.fits(param, grad, state["exp_avg"], state["exp_inf"]):
+            _kernels.adamax(param, grad, state["exp_avg"], state["exp_inf"], clr, beta1, beta2, group["eps"],
+                            group["weight_decay"], group["maximize"])
+            return
+        g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             g = g + group["weight_decay"] * param
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         _lerp_(exp_avg, g, 1 - beta1)
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(g) + group["eps"], out=exp_inf)
-        clr = group["lr"] / (1 - beta1 ** float(state["step"]))
         param += (-clr * exp_avg) / exp_inf

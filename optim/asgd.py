@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check, _scalar
 
 __all__ = ["ASGD"]
@@ -28,18 +29,20 @@ class ASGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         lambd, lr = group["lambd"], group["lr"]
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * param
-        eta = float(state["eta"])
-        param *= 1 - lambd * eta
-        param -= eta * g
-        ax = state["ax"]
-        if float(state["mu"]) != 1:
-            ax += (param - ax) * float(state["mu"])
+        eta, mu, ax = float(state["eta"]), float(state["mu"]), state["ax"]
+        if _kernels.fits(param, grad, ax):  # fused Numba kernel, bit-identical to the numpy rule below
+            _kernels.asgd(param, grad, ax, eta, lambd, mu, group["weight_decay"], group["maximize"])
         else:
-            ax[...] = param
+            g = -grad if group["maximize"] else grad
+            if group["weight_decay"] != 0:
+                g = g + group["weight_decay"] * param
+            param *= 1 - lambd * eta
+            param -= eta * g
+            if mu != 1:
+                ax += (param - ax) * mu
+            else:
+                ax[...] = param
         step = float(state["step"])
         state["eta"][...] = _scalar(lr / ((1 + lambd * lr * step) ** group["alpha"]))
         state["mu"][...] = _scalar(1 / max(1, step - group["t0"]))

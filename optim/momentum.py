@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check
 
 __all__ = ["Momentum"]
@@ -26,6 +27,9 @@ class Momentum(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         beta, wd = group["beta"], group["weight_decay"]
+        if _kernels.fits(param, grad, state["velocity"]):  # fused Numba kernel, bit-identical to the numpy rule below
+            _kernels.momentum(param, grad, state["velocity"], group["lr"], beta, wd)
+            return
         g = grad + wd * param if wd != 0 else grad
         v = state["velocity"]
         v *= beta

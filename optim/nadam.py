@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .adam import _check_betas
 from .optimizer import Optimizer, _check, _lerp_, _scalar
 
@@ -38,22 +39,28 @@ class NAdam(Optimizer):
         state["step"] += 1
         step = float(state["step"])
         bias_correction2 = 1 - beta2**step
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                g = g + wd * param
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
         mu_product = state["mu_product"]
         mu_product *= mu_product.dtype.type(mu)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        mu_prod = float(mu_product)
+        mu_product_next = mu_prod * mu_next
+        c_grad = -lr * (1.0 - mu) / (1.0 - mu_prod)
+        c_avg = (-lr * mu_next) / (1.0 - mu_product_next)
+        if _kernels.fits(param, grad, exp_avg, exp_avg_sq):  # fused Numba kernel, bit-identical to the lines below
+            _kernels.nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, group["eps"], wd, bias_correction2,
+                           c_grad, c_avg, group["maximize"], group["decoupled_weight_decay"])
+            return
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * wd
+            else:
+                g = g + wd * param
         _lerp_(exp_avg, g, 1 - beta1)
         exp_avg_sq *= beta2
         exp_avg_sq += ((1 - beta2) * g) * g
         denom = np.sqrt(exp_avg_sq / bias_correction2)
         denom += group["eps"]
-        mu_prod = float(mu_product)
-        mu_product_next = mu_prod * mu_next
-        param += ((-lr * (1.0 - mu) / (1.0 - mu_prod)) * g) / denom
-        param += (((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg) / denom
+        param += (c_grad * g) / denom
+        param += (c_avg * exp_avg) / denom

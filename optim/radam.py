@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .adam import _check_betas
 from .optimizer import Optimizer, _lerp_, _scalar
 
@@ -31,25 +32,30 @@ class RAdam(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         lr, (beta1, beta2), wd, eps = group["lr"], group["betas"], group["weight_decay"], group["eps"]
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
         step = float(state["step"])
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5 \
+            if rho_t > 5.0 else 1.0
+        if _kernels.fits(param, grad, exp_avg, exp_avg_sq):  # fused Numba kernel, bit-identical to the numpy rule below
+            _kernels.radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, wd, bias_correction1,
+                           bias_correction2, rect, rho_t > 5.0, group["maximize"], group["decoupled_weight_decay"])
+            return
+        g = -grad if group["maximize"] else grad
         if wd != 0:
             if group["decoupled_weight_decay"]:
                 param *= 1 - lr * wd
             else:
                 g = g + wd * param
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp_(exp_avg, g, 1 - beta1)
         exp_avg_sq *= beta2
         exp_avg_sq += ((1 - beta2) * g) * g
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
         bias_corrected_exp_avg = exp_avg / bias_correction1
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
         if rho_t > 5.0:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             adaptive_lr = (bias_correction2**0.5) / (np.sqrt(exp_avg_sq) + eps)
             param -= bias_corrected_exp_avg * lr * adaptive_lr * rect
         else:

@@ -21,11 +21,24 @@ CASES = [
     (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01)),
     (optim.RMSprop, dict(lr=0.01, alpha=0.3, centered=True, maximize=True)),
     (optim.RMSprop, dict(lr=0.01, momentum=0.5)),
+    (optim.NAdam, dict(lr=0.01, weight_decay=0.1)),
+    (optim.NAdam, dict(lr=0.01, betas=(0.3, 0.9), decoupled_weight_decay=True, weight_decay=0.1, maximize=True)),
+    (optim.RAdam, dict(lr=0.01, weight_decay=0.1)),
+    (optim.RAdam, dict(lr=0.01, betas=(0.3, 0.9), decoupled_weight_decay=True, weight_decay=0.1, maximize=True)),
+    (optim.Adamax, dict(lr=0.01, weight_decay=0.1)),
+    (optim.Adamax, dict(lr=0.01, betas=(0.2, 0.9), maximize=True)),
+    (optim.Adadelta, dict(weight_decay=0.1)),
+    (optim.Adadelta, dict(lr=0.5, rho=0.3, maximize=True)),
+    (optim.ASGD, dict(lr=0.05, t0=5, weight_decay=0.01)),
+    (optim.ASGD, dict(lr=0.05, maximize=True)),
+    (optim.Lion, dict(lr=0.01, weight_decay=0.1)),
+    (optim.Lion, dict(lr=0.01, maximize=True)),
+    (optim.Momentum, dict(lr=0.1, weight_decay=0.01)),
 ]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("cls,kw", CASES)
+@pytest.mark.parametrize("cls,kw", CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(CASES)])
 def test_kernel_path_equals_numpy_path(cls, kw, dtype):
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((6, 5)).astype(dtype)

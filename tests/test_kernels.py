@@ -224,3 +224,13 @@ def test_logsumexp_several_axes_uses_reference(rng, dtype):
     ref = np.log(np.exp(x.astype(np.float64)).sum(axis=(0, 2)))
     np.testing.assert_allclose(KS.logsumexp(x, (0, 2), False), ref, rtol=1e-6)
     assert KS.logsumexp(x, (0, 2), True).shape == (1, 3, 1)
+
+
+def test_zero_dim_inputs_give_ndarrays_not_numpy_scalars():
+    """A numpy scalar inside a Tensor would be promoted like a Python scalar (float64 -> float32)."""
+    x = np.array(0.3)
+    outs = [KE.sigmoid(x), KE.sigmoid_backward(x, x), KE.tanh_backward(x, x), KE.relu_backward(x, x),
+            KS.softmax(x, None), KS.log_softmax(x, None), KS.softmax_backward(x, x, None),
+            KS.log_softmax_backward(x, x, None), KS.logsumexp(x, (), False), KS.logsumexp_backward(x, x, x, (), False)]
+    for out in outs:
+        assert type(out) is np.ndarray and out.shape == () and out.dtype == np.float64

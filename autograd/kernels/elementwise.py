@@ -97,25 +97,25 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
     if _fits(x):
         return _run(_sigmoid_kernel, x)
-    return sigmoid_numpy(x)
+    return np.asarray(sigmoid_numpy(x))
 
 
 def sigmoid_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g * y * (1 - y)"""
     if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_sigmoid_backward_kernel, g, y)
-    return sigmoid_backward_numpy(g, y)
+    return np.asarray(sigmoid_backward_numpy(g, y))  # 0-d: an ndarray, never a numpy scalar
 
 
 def tanh_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g * (1 - y^2)"""
     if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_tanh_backward_kernel, g, y)
-    return tanh_backward_numpy(g, y)
+    return np.asarray(tanh_backward_numpy(g, y))  # 0-d: an ndarray, never a numpy scalar
 
 
 def relu_backward(g: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g where y > 0, else 0"""
     if g.size >= MIN_NUMBA_SIZE and _fits(g, y):
         return _run(_relu_backward_kernel, g, y)
-    return relu_backward_numpy(g, y)
+    return np.asarray(relu_backward_numpy(g, y))  # 0-d: an ndarray, never a numpy scalar

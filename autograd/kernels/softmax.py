@@ -188,9 +188,9 @@ def _from_rows(out: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
 
 def _rowwise(kernel, reference, axis, *arrays):
     if axis is None:  # 0-d input: one row of one element
-        return reference(*[a.reshape(1) for a in arrays], 0).reshape(())
+        return np.asarray(reference(*[a.reshape(1) for a in arrays], 0)).reshape(())
     if not _use_numba(*arrays):
-        return reference(*arrays, axis)
+        return np.asarray(reference(*arrays, axis))
     rows = [_as_rows(a, axis) for a in arrays]
     out = np.empty_like(rows[0])
     kernel(*rows, out)
@@ -238,7 +238,7 @@ def logsumexp_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tupl
         _logsumexp_backward_rows(np.ascontiguousarray(g).reshape(-1), rows, np.ascontiguousarray(out).reshape(-1),
                                  grad)
         return _from_rows(grad, x.shape, axis)
-    return logsumexp_backward_numpy(g, x, out, axes, keepdim)
+    return np.asarray(logsumexp_backward_numpy(g, x, out, axes, keepdim))
 
 
 def logsumexp_backward_numpy(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:

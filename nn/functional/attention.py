@@ -62,7 +62,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                f"the number of key/value heads {hk}")
         key, value = (_repeat_heads(t, hq // hk) for t in (key, value))
     scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
-    scores = (query @ key.transpose(-2, -1)) * scale_factor
+    scores = (query * scale_factor) @ key.transpose(-2, -1)  # scaling Q (L x E) is cheaper than the scores
     bias = None
     if is_causal:
         bias = _causal_bias(L, S, scores.dtype)

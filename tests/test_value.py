@@ -256,6 +256,14 @@ def test_deep_chain_10000():
         z = (z + z) * 0.5
     z.backward()
     assert x.grad == pytest.approx(1.0001**10_000 + 1.0, rel=1e-9)
+    # 100,000 deep: backward and freeing the chain need no recursion either
+    w = Value(1.0)
+    u = w
+    for _ in range(100_000):
+        u = u.tanh() + 0.0
+    u.backward()
+    assert 0.0 < w.grad < 1.0
+    del u
 
 
 def test_graph_holds_no_reference_cycles():

@@ -8,11 +8,14 @@ wrapped in a node: ``_b`` is None and the constant is kept in ``_db`` (for drawi
 N-ary nodes (``Value.sum``, ``dot``) keep a tuple of inputs in ``_a``, their local derivatives in ``_da`` and
 the partner of each input (what the local derivative is, as a Value or a number) in ``_db``.
 
-``backward`` orders the reachable nodes by creation number (inputs are always created before their
-consumers), without recursion, so a graph of any depth backpropagates. Leaves accumulate into ``.grad`` (as
-in PyTorch; zero them between steps), intermediate nodes' grads are reset by each backward, so calling it
-twice never doubles them. ``backward(create_graph=True)`` computes the gradients as ``Value`` expressions, so
-they can be differentiated again.
+``backward`` runs in two iterative passes (no recursion, so a graph of any depth backpropagates): pass 1
+counts each reachable node's consumers in the node's ``_deps`` slot (0 outside backward), pass 2 runs a node
+once its count is back to 0 (Kahn's order; measured faster than sorting by a creation number or a DFS). The
+counts live on the nodes, so two threads must not backpropagate through a shared graph at once. Leaves
+accumulate into ``.grad`` (as in PyTorch; zero them between steps), intermediate nodes' grads are reset by
+each backward, so calling it twice never doubles them. ``backward(create_graph=True)`` computes the gradients
+as ``Value`` expressions, so they can be differentiated again (this makes a cycle leaf -> grad -> leaf, as in
+PyTorch; plain backward makes none).
 
 Non-finite results follow IEEE/PyTorch rather than raising: ``exp(1000)`` is inf, ``log(0)`` is -inf,
 ``log(-1)``, ``sqrt(-1)`` and ``(-8) ** (1/3)`` are nan, ``1 / 0`` is inf.

@@ -101,6 +101,23 @@ def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse
     return dh, dc
 
 
+@njit(cache=True)
+def _lstm_gates(a, c, cn):
+    """a = tanh of the scaled gates -> activations in place (sigmoid = 0.5 tanh + 0.5 for i, f, o);
+    cn = f c + i g. One call instead of five numpy ufunc calls per step."""
+    B, G = a.shape
+    H = G // 4
+    for b in range(B):
+        row = a[b]
+        for j in range(H):
+            gi = 0.5 * row[j] + 0.5
+            gf = 0.5 * row[H + j] + 0.5
+            row[j] = gi
+            row[H + j] = gf
+            row[3 * H + j] = 0.5 * row[3 * H + j] + 0.5
+            cn[b, j] = gf * c[b, j] + gi * row[2 * H + j]
+
+
 def lstm_gate_scale(G: int, dtype) -> np.ndarray:
     """(G,) = 0.5 for the sigmoid gates i, f, o and 1 for g: sigmoid(x) = 0.5 tanh(0.5 x) + 0.5."""
     scale = np.full(G, 0.5, dtype)
@@ -124,13 +141,10 @@ def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False, xg_scaled=False):
     tcs = np.empty((T, B, H), dt)
     hraw = np.empty((T, B, H), dt) if proj else None
     scale = lstm_gate_scale(G, dt)
-    shift = np.full(G, 0.5, dt)
-    shift[2 * H:3 * H] = 0
-    tmp = np.empty((B, H), dt)
     w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)  # scaled once, not every step
     if not xg_scaled:
         xg = xg * scale
-    h, c = h0.astype(dt, copy=False), c0.astype(dt, copy=False)
+    h, c = h0.astype(dt, copy=False), np.ascontiguousarray(c0, dt)
     first = True
     for t in _order(T, reverse):
         a = gates[t]
@@ -141,12 +155,8 @@ def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False, xg_scaled=False):
             a += xg[t]
         first = False
         np.tanh(a, out=a)
-        a *= scale
-        a += shift  # sigmoid(x) = 0.5 tanh(x / 2) + 0.5 for i, f, o; tanh for g
         cn = cs[t]
-        np.multiply(a[:, H:2 * H], c, out=cn)
-        np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tmp)
-        cn += tmp
+        _lstm_gates(a, c, cn)
         np.tanh(cn, out=tcs[t])
         if proj:
             np.multiply(a[:, 3 * H:], tcs[t], out=hraw[t])

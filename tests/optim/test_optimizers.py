@@ -47,6 +47,8 @@ CASES = [
     ("LBFGS", dict(lr=1)),
     ("LBFGS", dict(lr=1, history_size=5, line_search_fn="strong_wolfe")),
     ("LBFGS", dict(lr=0.5, max_iter=4, history_size=3)),
+    ("LBFGS", dict(lr=0.5, max_iter=1, history_size=10)),
+    ("LBFGS", dict(lr=1, max_iter=2, history_size=4, line_search_fn="strong_wolfe")),
     ("Adafactor", dict()),
     ("Adafactor", dict(lr=0.02, beta2_decay=-0.5, eps=(1e-3, 1e-3), d=2.0, weight_decay=0.1)),
     ("Adafactor", dict(lr=0.01, maximize=True)),
@@ -54,15 +56,16 @@ CASES = [
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(CASES)]
 
 
-def _steps(name):
-    # LBFGS: 3 steps of up to 20 inner iterations each. Beyond ~100 iterations on this non-convex problem the
-    # last-bit differences of numpy's and torch's dot products (BLAS summation order) grow chaotically.
-    return 3 if name == "LBFGS" else 50
+def _steps(name, kwargs):
+    # LBFGS with several inner iterations per step: 3 steps (up to 60 iterations). Beyond ~100 iterations on this
+    # non-convex problem the last-bit differences of numpy's and torch's dot products (BLAS summation order) grow
+    # chaotically. With max_iter 1-2 (one or two iterations per step) the full 50 steps are compared.
+    return 3 if name == "LBFGS" and kwargs.get("max_iter", 20) > 2 else 50
 
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
 def test_trajectory_matches_torch(name, kwargs):
-    steps = _steps(name)
+    steps = _steps(name, kwargs)
     mine, opt = run_ours(getattr(optim, name), kwargs, steps)
     theirs, topt = run_torch(torch, getattr(torch.optim, name), kwargs, steps)
     for p, q in zip(mine, theirs):
@@ -87,7 +90,7 @@ def test_trajectory_matches_torch(name, kwargs):
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=IDS)
 def test_state_dict_round_trip_mid_run(name, kwargs):
-    assert_resumes_identically(getattr(optim, name), kwargs, _steps(name))
+    assert_resumes_identically(getattr(optim, name), kwargs, _steps(name, kwargs))
 
 
 def _sparse_batches(n_steps, rng):

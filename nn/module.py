@@ -619,7 +619,7 @@ class _BackwardHookState:
         self.input_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
         if not self.input_slots or not self.module._backward_hooks:
             return args
-        wrapped = _InputHook.apply(self, *[args[i] for i in self.input_slots])
+        wrapped = _HookIdentity.apply(self.on_grad_input, *[args[i] for i in self.input_slots])
         args = list(args)
         for i, t in zip(self.input_slots, wrapped):
             args[i] = t
@@ -631,7 +631,7 @@ class _BackwardHookState:
         if not isinstance(outs, tuple) or not any(isinstance(o, Tensor) and o.requires_grad for o in outs):
             return result
         slots = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
-        wrapped = _OutputHook.apply(self, *[outs[i] for i in slots])
+        wrapped = _HookIdentity.apply(self.on_grad_output, *[outs[i] for i in slots])
         outs = list(outs)
         for i, t in zip(slots, wrapped):
             outs[i] = t
@@ -673,30 +673,18 @@ class _BackwardHookState:
         return tuple(full[i] for i in self.input_slots)
 
 
-class _InputHook(Function):
-    """Identity on the module's inputs; its backward hands grad_input to the full backward hooks."""
+class _HookIdentity(Function):
+    """Identity on some tensors; its backward passes their gradients through ``callback`` (the module's
+    backward hooks: ``on_grad_output`` around outputs, ``on_grad_input`` around inputs)."""
 
     @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
+    def forward(ctx, callback, *tensors):
+        ctx.callback = callback
         return tuple(_make(t._data) for t in tensors)
 
     @staticmethod
     def backward(ctx, *grads):
-        return (None,) + ctx.state.on_grad_input(grads)
-
-
-class _OutputHook(Function):
-    """Identity on the module's outputs; its backward records grad_output (after the pre-hooks)."""
-
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(_make(t._data) for t in tensors)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None,) + ctx.state.on_grad_output(grads)
+        return (None,) + ctx.callback(grads)
 
 
 def local_names(module: Module) -> Iterator[tuple[str, object]]:

@@ -7,11 +7,12 @@ even when the input has extra rows no window reaches (transposed convolution's `
 
 Two layouts, the same math. Row layout (groups == 1, C_in >= ``ROWS_MIN_CHANNELS``): ``im2row`` makes one
 (N Ho Wo, kh kw C) matrix channels-last from a padded NHWC copy of x (contiguous runs of C floats), so each
-convolution is ONE tall GEMM over the whole batch: y = rows @ w_rows^T, gw = g_rows^T @ rows (the forward's rows
-are reused, see ``autograd.ops.conv.Conv``), d rows = g_rows @ w_rows then a Numba channels-last ``row2im``.
+convolution is ONE tall GEMM over the whole batch: y = rows @ w_rows^T, gw = g_rows^T @ rows (rows made again:
+see ``autograd.ops.conv.Conv`` for why the forward's are not kept), d rows = g_rows @ w_rows then a Numba
+channels-last ``row2im``.
 Column layout (any groups, and C_in = 1 where im2row would copy single floats): ``im2col`` (C/g kh kw, N Ho Wo)
 per group, GEMM, Numba ``col2im``. Measured (float32, one BLAS thread, CPU time) on Conv2d(16, 32, 3, p=1),
-(64, 16, 14, 14): forward 2.3 ms rows vs 2.4 cols, input grad 2.2 vs 3.0, weight grad 2.0 (kept rows) vs 3.3.
+(64, 16, 14, 14): forward 2.3 ms rows vs 2.4 cols, input grad 2.2 vs 3.0, weight grad 2.7 vs 3.3.
 Earlier measurements: Numba direct-convolution loops (serial or ``prange``, naive loop order) were 3-15x slower
 than im2col + BLAS, and a Numba im2col slower than numpy's strided copy; the serial Numba col2im beats numpy's
 kh * kw strided adds (3.5 ms vs 4.5 ms for the second layer's input grad). ``col2im_numpy``, ``row2im_numpy``
@@ -205,10 +206,9 @@ def _g_rows(g: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, g.shape[1])
 
 
-def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw, rows=None) -> np.ndarray:
+def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarray:
     """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, then one transposing copy (with the bias) to NCHW."""
-    if rows is None:
-        rows = im2row(x, w.shape[2:], stride, padding, dilation, out_hw)
+    rows = im2row(x, w.shape[2:], stride, padding, dilation, out_hw)
     yr = (rows @ _w_rows(w).T).reshape(x.shape[0], out_hw[0], out_hw[1], w.shape[0]).transpose(0, 3, 1, 2)
     y = np.empty(yr.shape, dtype=yr.dtype)
     if b is None:
@@ -224,10 +224,9 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation, row2im=
     return np.ascontiguousarray(row2im(drows, x_shape, w.shape[2:], stride, padding, dilation, g.shape[2:]))
 
 
-def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation, rows=None) -> np.ndarray:
-    """groups == 1: gw (O, kh kw C) = g_rows^T @ im2row(x) (``rows`` from the forward, if kept)."""
-    if rows is None:
-        rows = im2row(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
+def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.ndarray:
+    """groups == 1: gw (O, kh kw C) = g_rows^T @ im2row(x)"""
+    rows = im2row(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
     gw = _g_rows(g).T @ rows
     o, c, kh, kw = w_shape
     return np.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
@@ -270,14 +269,14 @@ ROWS_MIN_CHANNELS = 4
 def use_rows(c_in: int, groups: int) -> bool:
     """Row (channels-last) layout for groups == 1 unless C_in is so small that im2row copies single floats
     (Conv2d(1, 16, 3) on (64, 1, 28, 28): im2row 0.75 ms vs im2col 0.12 ms; Conv2d(16, 32, 3) on (64, 16, 14, 14):
-    forward 2.3 vs 2.4 ms, input grad 2.2 vs 3.0 ms, weight grad with the forward's rows 2.0 vs 3.3 ms)."""
+    forward 2.3 vs 2.4 ms, input grad 2.2 vs 3.0 ms, weight grad 2.7 vs 3.3 ms)."""
     return groups == 1 and c_in >= ROWS_MIN_CHANNELS
 
 
-def conv2d_forward(x, w, b, stride, padding, dilation, out_hw, groups, rows=None) -> np.ndarray:
-    """y = conv(x, w) + b in (N, O, Ho, Wo); ``rows`` reuses an ``im2row(x)`` already made."""
-    if rows is not None or use_rows(x.shape[1], groups):
-        return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw, rows)
+def conv2d_forward(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
+    """y = conv(x, w) + b in (N, O, Ho, Wo)"""
+    if use_rows(x.shape[1], groups):
+        return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw)
     return conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups)
 
 
@@ -288,8 +287,8 @@ def conv2d_backward_input(g, w, x_shape, stride, padding, dilation, groups) -> n
     return conv2d_backward_input_cols(g, w, x_shape, stride, padding, dilation, groups)
 
 
-def conv2d_backward_weight(x, g, w_shape, stride, padding, dilation, groups, rows=None) -> np.ndarray:
-    """The adjoint of the convolution in w, (O, C / groups, kh, kw); ``rows`` = ``im2row(x)`` if kept."""
-    if rows is not None or use_rows(x.shape[1], groups):
-        return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation, rows)
+def conv2d_backward_weight(x, g, w_shape, stride, padding, dilation, groups) -> np.ndarray:
+    """The adjoint of the convolution in w, (O, C / groups, kh, kw)"""
+    if use_rows(x.shape[1], groups):
+        return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation)
     return conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups)

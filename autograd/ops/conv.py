@@ -58,19 +58,9 @@ def _bias_grad(g: Tensor, nd: int):
     return _make(g._data.sum(axis=dims))
 
 
-def _rows(x, w_shape, geom: ConvGeom):
-    """``im2row(x)`` when the kernels use the row layout for this convolution (kept for the weight grad), else None."""
-    if not K.use_rows(x.shape[1], geom.groups):
-        return None
+def _conv(x, w, b, geom: ConvGeom) -> np.ndarray:
     stride, padding, dilation, out_hw = geom.as_2d()
-    return K.im2row(_to_2d(x, geom.nd), w_shape[2:] if geom.nd == 2 else (1,) + w_shape[2:], stride, padding,
-                    dilation, out_hw)
-
-
-def _conv(x, w, b, geom: ConvGeom, rows=None) -> np.ndarray:
-    stride, padding, dilation, out_hw = geom.as_2d()
-    y = K.conv2d_forward(_to_2d(x, geom.nd), _to_2d(w, geom.nd), b, stride, padding, dilation, out_hw, geom.groups,
-                         rows)
+    y = K.conv2d_forward(_to_2d(x, geom.nd), _to_2d(w, geom.nd), b, stride, padding, dilation, out_hw, geom.groups)
     return _from_2d(y, geom.nd)
 
 
@@ -85,35 +75,34 @@ def _conv_t(g, w, b, geom: ConvGeom) -> np.ndarray:
     return gx
 
 
-def _corr(x, g, geom: ConvGeom, rows=None) -> np.ndarray:
+def _corr(x, g, geom: ConvGeom) -> np.ndarray:
     stride, padding, dilation, _ = geom.as_2d()
     w_shape = (g.shape[1], x.shape[1] // geom.groups) + ((1,) if geom.nd == 1 else ()) + geom.k_sp
     gw = K.conv2d_backward_weight(_to_2d(x, geom.nd), _to_2d(g, geom.nd), w_shape, stride, padding, dilation,
-                                  geom.groups, rows)
+                                  geom.groups)
     return _from_2d(gw, geom.nd)
 
 
 class Conv(Op):
     """y = conv(x, w) + b; dx = conv^T(g, w), dw = corr(x, g), db = sum of g over batch and space
 
-    When w needs a grad, the forward's ``im2row(x)`` is kept on ctx and handed to the weight grad (one im2row
-    per step instead of two); it is dropped once used, so a second backward (retain_graph) recomputes it.
+    The forward's ``im2row(x)`` is not kept for the weight grad: holding those 7 MB (benchmark CNN) from forward
+    to backward made glibc trim and re-fault the heap (~4600 page faults, +6 ms CPU per step), far more than
+    the 0.4 ms im2row it saves.
     """
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
         ctx.geom = geom
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        ctx.rows = rows = _rows(x, w.shape, geom) if ctx.needs_input_grad[1] else None
-        return _conv(x, w, b, geom, rows)
+        return _conv(x, w, b, geom)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         geom = ctx.geom
-        rows, ctx.rows = ctx.rows, None
         gx = ConvBackwardInput.apply(g, w, None, geom) if ctx.needs_input_grad[0] else None
-        gw = ConvBackwardWeight.apply(x, g, geom, rows) if ctx.needs_input_grad[1] else None
+        gw = ConvBackwardWeight.apply(x, g, geom) if ctx.needs_input_grad[1] else None
         gb = _bias_grad(g, geom.nd) if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None
 
@@ -138,13 +127,13 @@ class ConvBackwardInput(Op):
 
 
 class ConvBackwardWeight(Op):
-    """gw = corr(x, g); dx = conv^T(g, k), dg = conv(x, k) (``rows``: the forward's im2row(x), or None)"""
+    """gw = corr(x, g); dx = conv^T(g, k), dg = conv(x, k)"""
 
     @staticmethod
-    def forward(ctx, x, g, geom, rows=None):
+    def forward(ctx, x, g, geom):
         ctx.geom = geom
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
-        return _corr(x, g, geom, rows)
+        return _corr(x, g, geom)
 
     @staticmethod
     def backward(ctx, k):
@@ -152,4 +141,4 @@ class ConvBackwardWeight(Op):
         geom = ctx.geom
         dx = ConvBackwardInput.apply(g, k, None, geom) if ctx.needs_input_grad[0] else None
         dg = Conv.apply(x, k, None, geom) if ctx.needs_input_grad[1] else None
-        return dx, dg, None, None
+        return dx, dg, None

@@ -56,59 +56,20 @@ def train(epochs: int = 60, seed: int = 0, verbose: bool = True) -> tuple[nn.Mod
     return model, accuracy(model, Xtr, ytr), accuracy(model, Xte, yte)
 
 
-def _fallback_dot(root: autograd.Tensor, params: dict) -> str:
-    """The DOT text of the backward graph, for when ``autograd.draw_graph`` is not available."""
-    names = {id(t): n for n, t in params.items()}
-    lines = ["digraph {", "  rankdir=TB", '  node [fontname=Helvetica fontsize=11]']
-    seen, stack = set(), [root.grad_fn]
-    while stack:
-        fn = stack.pop()
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        var = getattr(fn, "variable", None)
-        label = names.get(id(var), "leaf") + f"\\n{tuple(var.shape)}" if var is not None else fn.name()
-        shape = "box" if var is not None else "ellipse"
-        lines.append(f'  n{id(fn)} [label="{label}" shape={shape}]')
-        for edge in fn.next_functions:
-            if edge is not None:
-                lines.append(f"  n{id(edge[0])} -> n{id(fn)}")
-                stack.append(edge[0])
-    lines.append("}")
-    return "\n".join(lines)
-
-
 def draw(model: nn.Module, out: str = "moons_graph") -> str:
     """Draw one forward pass + loss; returns the file written (.svg with Graphviz's ``dot``, else .dot)."""
     model.train()
     x, y = autograd.randn(4, 2), autograd.tensor([0, 1, 1, 0])
     loss = F.cross_entropy(model(x), y)
-    params = dict(model.named_parameters())
-    draw_graph = getattr(autograd, "draw_graph", None)
-    if draw_graph is None:
-        try:
-            from autograd.viz import draw_graph
-        except ImportError:
-            draw_graph = None
-    if draw_graph is not None:
-        graph = draw_graph(loss, params=params)
-        source = graph.source
-    else:
-        graph, source = None, _fallback_dot(loss, params)
-    if graph is None:
-        print("note: autograd.draw_graph is not available; drawing the backward graph with a plain DOT walk")
+    graph = autograd.draw_graph(loss, params=dict(model.named_parameters()))
     if shutil.which("dot"):
-        if graph is None:
-            import graphviz
-
-            graph = graphviz.Source(source)
         path = out + ".svg"
         with open(path, "w") as fh:
             fh.write(graph.pipe(format="svg").decode("utf-8"))
         return path
     path = out + ".dot"
     with open(path, "w") as fh:
-        fh.write(source)
+        fh.write(graph.source)  # Graphviz's ``dot`` program is missing: the DOT text
     return path
 
 

@@ -147,13 +147,17 @@ def test_ported_network_trains_with_dropout():
     assert not model.training  # evaluate() switched to eval mode
 
 
-def test_demo_trains_and_draws(tmp_path, capsys):
+def test_demo_trains_and_draws(tmp_path, capsys, monkeypatch):
     from nn import demo
 
     model, train_acc, test_acc = demo.train(epochs=15, verbose=False)
     assert train_acc > 0.9 and test_acc > 0.9
     path = demo.draw(model, str(tmp_path / "g"))
     assert path.endswith((".svg", ".dot")) and (tmp_path / path.split("/")[-1]).stat().st_size > 200
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)  # no Graphviz program: the DOT text
+    path = demo.draw(model, str(tmp_path / "h"))
+    assert path.endswith(".dot") and "digraph" in (tmp_path / "h.dot").read_text()
+    monkeypatch.undo()
     demo.main(["--epochs", "3", "--out", str(tmp_path / "m")])
     out = capsys.readouterr().out
     assert "test accuracy" in out and "same predictions" in out

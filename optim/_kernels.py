@@ -4,9 +4,10 @@ Each kernel applies one optimizer rule to flat arrays, element by element, with 
 same order of operations) as the numpy rule of its optimizer class, which follows PyTorch's: ``adam`` for
 Adam/AdamW (L2 or decoupled weight decay, amsgrad, maximize), ``sgd_momentum`` for SGD with momentum
 (dampening, nesterov, weight decay, maximize), ``adagrad``, ``rmsprop`` (centered, momentum), ``nadam``,
-``radam``, ``adamax``, ``adadelta``, ``asgd``, ``lion`` and ``momentum``. (Rprop, Adafactor, Muon, LBFGS and
-SparseAdam need reductions, matmuls or row gathers and keep their numpy rules.) The scalars are passed in
-the arrays' dtype, so float32 parameters are updated in float32 arithmetic as PyTorch does.
+``radam``, ``adamax``, ``adadelta``, ``asgd``, ``rprop``, ``lion`` and ``momentum`` (NAG's reformulated
+step is ``sgd_momentum`` with nesterov). Adafactor, Muon, LBFGS and SparseAdam need reductions, matmuls or
+row gathers and keep their numpy rules. The scalars are passed in the arrays' dtype, so float32 parameters
+are updated in float32 arithmetic as PyTorch does.
 
 ``fits(*arrays)`` says when a kernel applies: float32/float64 arrays of one dtype and shape, C-contiguous,
 non-empty. Otherwise the optimizers run their numpy rule (views with strides, mixed dtypes).
@@ -28,7 +29,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["fits", "adam", "sgd_momentum", "adagrad", "rmsprop", "nadam", "radam", "adamax", "adadelta", "lion",
-           "momentum", "asgd"]
+           "momentum", "asgd", "rprop"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -320,3 +321,29 @@ def asgd(param, grad, ax, eta, lambd, mu, weight_decay, maximize) -> None:
     dt = param.dtype.type
     _asgd_kernel(param.reshape(-1), grad.reshape(-1), ax.reshape(-1), dt(eta), dt(1 - lambd * eta), dt(mu),
                  dt(weight_decay), mu != 1, maximize)
+
+
+@njit(cache=True, error_model="numpy")
+def _rprop_kernel(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, one, zero,
+                  maximize):  # pragma: no cover
+    for i in range(param.size):
+        g = -grad[i] if maximize else grad[i]
+        s = g * prev[i]
+        factor = etaplus if s > 0 else (etaminus if s < 0 else one)
+        ss = step_size[i] * factor
+        if ss < step_size_min:  # np.clip (nan stays nan)
+            ss = step_size_min
+        if ss > step_size_max:
+            ss = step_size_max
+        step_size[i] = ss
+        if s < 0:  # no step where the gradient changed sign
+            g = zero
+        param[i] = param[i] - np.sign(g) * ss
+        prev[i] = g
+
+
+def rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize) -> None:
+    """One fused Rprop step."""
+    dt = param.dtype.type
+    _rprop_kernel(param.reshape(-1), grad.reshape(-1), prev.reshape(-1), step_size.reshape(-1), dt(etaminus),
+                  dt(etaplus), dt(step_size_min), dt(step_size_max), dt(1), dt(0), maximize)

@@ -21,6 +21,7 @@ import numpy as np
 
 from autograd.grad_mode import enable_grad, no_grad
 
+from . import _kernels
 from .optimizer import Optimizer, _check
 
 __all__ = ["NAG"]
@@ -79,8 +80,11 @@ class NAG(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        g = grad + wd * param if wd != 0 else grad
         v = state["momentum_buffer"]
+        if _kernels.fits(param, grad, v):  # SGD's fused nesterov kernel: the same arithmetic as the lines below
+            _kernels.sgd_momentum(param, grad, v, False, lr, mu, 0.0, wd, True, False)
+            return
+        g = grad + wd * param if wd != 0 else grad
         v *= mu
         v += g
         param -= lr * (g + mu * v)

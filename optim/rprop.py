@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernels
 from .optimizer import Optimizer, _check, _scalar
 
 __all__ = ["Rprop"]
@@ -29,9 +30,13 @@ class Rprop(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        g = -grad if group["maximize"] else grad
         state["step"] += 1
         prev, step_size = state["prev"], state["step_size"]
+        if _kernels.fits(param, grad, prev, step_size):  # fused Numba kernel, bit-identical to the rule below
+            _kernels.rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+                           group["maximize"])
+            return
+        g = -grad if group["maximize"] else grad
         sign = np.sign(g * prev)
         factor = np.where(sign > 0, etaplus, np.where(sign < 0, etaminus, 1.0)).astype(param.dtype, copy=False)
         step_size *= factor

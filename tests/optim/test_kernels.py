@@ -34,6 +34,9 @@ CASES = [
     (optim.Lion, dict(lr=0.01, weight_decay=0.1)),
     (optim.Lion, dict(lr=0.01, maximize=True)),
     (optim.Momentum, dict(lr=0.1, weight_decay=0.01)),
+    (optim.NAG, dict(lr=0.05, momentum=0.8, weight_decay=0.01)),
+    (optim.Rprop, dict(lr=0.01)),
+    (optim.Rprop, dict(lr=0.001, etas=(0.3, 1.5), step_sizes=(1e-4, 0.02), maximize=True)),
 ]
 
 

@@ -1,4 +1,11 @@
-"""optim: optimizers (``torch.optim``), ``optim.lr_scheduler`` and ``optim.swa_utils``."""
+"""optim: optimizers (``torch.optim``), ``optim.lr_scheduler`` and ``optim.swa_utils``.
+
+``optimizer.py`` holds the ``Optimizer`` base (param groups, state, ``state_dict`` in PyTorch's format); each
+optimizer is one small class in its own file whose ``_update`` states the rule once over whole arrays (PyTorch's
+order of operations, so trajectories match ``torch.optim`` step for step), with a fused in-place Numba kernel in
+``_kernels.py`` for contiguous float arrays. Beyond PyTorch: ``Lion``, ``Momentum`` (EMA form), ``NAG``, and the
+learning-rate range test ``LRFinder`` / ``lr_range_test``.
+"""
 
 from . import lr_scheduler
 from .adadelta import Adadelta

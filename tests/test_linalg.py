@@ -169,3 +169,15 @@ def test_einsum_uses_blas_path_for_large_operands():
 def test_module_level_functions_exist():
     for name in ["matmul", "mm", "bmm", "dot", "outer", "einsum"]:
         assert callable(getattr(autograd, name)), name
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3, 4), (4, 5)), ((3, 4), (4, 5)), ((2, 2, 3, 4), (4, 2)), ((4,), (4, 5))])
+def test_matmul_backward_from_a_sum_and_the_flattened_batch_path(sa, sb):
+    """sum's gradient is a zero-strided broadcast view; (..., k) @ (k, n) takes flat GEMMs: both vs torch."""
+    a, b = _t(*sa, seed=1), _t(*sb, seed=2)
+    (a @ b).sum().backward()
+    ta, tb = torch.tensor(a.numpy(), requires_grad=True), torch.tensor(b.numpy(), requires_grad=True)
+    (ta @ tb).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose((a @ b).detach().numpy(), (ta @ tb).detach().numpy(), rtol=1e-12)

@@ -74,6 +74,8 @@ class Matmul(Op):
     def forward(ctx, a, b):
         _check_matmul(a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:  # (..., k) @ (k, n): one GEMM, not one per batch
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
         return np.asarray(np.matmul(a, b))
 
     @staticmethod
@@ -93,6 +95,15 @@ class Matmul(Op):
 
 def _matmul_backward_numpy(g, a, b, a_nd, b_nd, need_a, need_b):
     """The same gradients with numpy's matmul (BLAS); the engine sums broadcast batch axes away."""
+    if not g.flags.c_contiguous:  # e.g. the zero-strided gradient of a sum: numpy would skip BLAS (50x slower)
+        g = np.ascontiguousarray(g)
+    if a_nd > 2 and b_nd == 2:  # (..., k) @ (k, n), as in a Linear layer on a batch of sequences: flat GEMMs
+        bd = b._data
+        k, n = bd.shape
+        g2 = g.reshape(-1, n)
+        ga = _make((g2 @ bd.T).reshape(g.shape[:-1] + (k,))) if need_a else None
+        gb = _make(a._data.reshape(-1, k).T @ g2) if need_b else None  # 10x faster than batched + sum
+        return ga, gb
     if b_nd == 1:
         g = np.expand_dims(g, -1)
     if a_nd == 1:

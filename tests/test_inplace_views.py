@@ -61,13 +61,14 @@ def test_setitem_on_a_saved_tensor_is_caught():
         b.backward(A.ones(2, 3))
 
 
-def test_in_place_through_a_view_with_autograd_is_refused():
+def test_in_place_through_a_view_with_autograd_rebases_the_base():
     w, a = _nonleaf()
     v = a[0]
-    with pytest.raises(RuntimeError, match="in-place modification of a view"):
-        v.mul_(2.0)
-    with pytest.raises(RuntimeError, match="in-place modification of a view"):
-        v[0] = w[1, 1] * 2
+    v.mul_(2.0)
+    v[0] = w[1, 1] * 2
+    assert a.grad_fn.name() == "CopySlicesBackward"
+    a.sum().backward()
+    assert w.grad is not None
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         w[0] = 1.0
 
@@ -130,3 +131,47 @@ def test_diagonal_is_a_writable_view():
         x.diagonal(1).add_(1.0)
     assert x.tolist() == [[2.0, 1.0, 0.0], [0.0, 2.0, 1.0], [0.0, 0.0, 2.0]]
     assert x._version[0] == 2
+
+
+# ---- in place on views while recording (PyTorch's CopySlices) ----
+VIEW_CASES = [
+    ("index_iadd", lambda lib, x, y: x.__setitem__(0, x[0] + 0) or _iadd_row(x, y)),
+    ("slice_mul_", lambda lib, x, y: x[:, 1].mul_(y[0])),
+    ("view_add_", lambda lib, x, y: x.view(-1).add_(y.reshape(-1).sum())),
+    ("transpose_sub_", lambda lib, x, y: x.t().sub_(y.t() * 2)),
+    ("narrow_copy_", lambda lib, x, y: x.narrow(1, 0, 2).copy_(y[:, :2] ** 2)),
+    ("chain_of_views", lambda lib, x, y: x[1:][:, 1:].mul_(y[1:, 1:])),
+]
+
+
+def _iadd_row(x, y):
+    x[0] += y[1]
+
+
+@pytest.mark.parametrize("name,edit", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
+def test_inplace_on_view_matches_torch(name, edit):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    wv, yv, gv = rng.standard_normal((3, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    results = []
+    for lib in (A, torch):
+        w = lib.tensor(wv, requires_grad=True)
+        y = lib.tensor(yv, requires_grad=True)
+        x = w * 1.5  # a non-leaf base
+        edit(lib, x, y)
+        (x.tanh() * lib.tensor(gv)).sum().backward()
+        results.append((x.detach().numpy().copy(), w.grad.numpy().copy(), y.grad.numpy().copy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-14, err_msg=name)
+
+
+def test_inplace_on_view_of_leaf_is_refused_and_base_without_grad_gets_one():
+    w = A.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        w[0].add_(1)
+    buf = A.zeros(3)
+    v = A.tensor([2.0], requires_grad=True)
+    buf[1:2].add_(v * 3)
+    assert buf.requires_grad and buf.tolist() == [0.0, 6.0, 0.0]
+    buf.sum().backward()
+    assert v.grad.tolist() == [3.0]

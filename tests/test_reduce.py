@@ -277,3 +277,16 @@ def test_reductions_over_any_dims_match_torch(case):
         theirs.backward(torch.tensor(seed))
         assert x.grad.shape == shape
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_max_with_nan_propagates_and_sends_the_gradient_to_the_nan_like_torch():
+    a = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, 5.0]])
+    x, t = _pair(a)
+    out, tout = x.max(), t.max()
+    assert np.isnan(out.item()) and np.isnan(tout.item())
+    out.backward()
+    tout.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    v, tv = x.max(1), t.max(1)
+    np.testing.assert_array_equal(v.indices.numpy(), tv.indices.numpy())
+    assert np.isnan(v.values.detach().numpy()[0]) and np.isnan(tv.values.detach().numpy()[0])

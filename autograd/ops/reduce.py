@@ -276,7 +276,8 @@ class _Extreme(Op):
         out = np.asarray(cls.fn(x, axis=axes, keepdims=keepdim))
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if ctx.needs_input_grad[0]:
-            hit = x == _expand_array(out, x.shape, axes, keepdim)
+            best = _expand_array(out, x.shape, axes, keepdim)
+            hit = (x == best) | (np.isnan(x) & np.isnan(best))  # a nan result: the gradient goes to the nans
             ctx.weights = hit / np.sum(hit, axis=axes, keepdims=True)
         return out
 

@@ -16,8 +16,10 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(params=["rows", "cols"])
 def layout(request, monkeypatch):
-    """Run a test with every groups == 1 convolution on the row (channels-last) kernels, or none of them."""
+    """Run a test with every groups == 1 convolution on the row (channels-last) kernels, one image per batch
+    block, or none of them."""
     monkeypatch.setattr(K, "ROWS_MIN_CHANNELS", 1 if request.param == "rows" else 10**9)
+    monkeypatch.setattr(K, "BLOCK_BYTES", 1)
     return request.param
 
 
@@ -242,7 +244,7 @@ GEOMS = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.in
 @given(geom=GEOMS, c=st.integers(1, 5), dtype=st.sampled_from([np.float32, np.float64]))
 def test_row_kernels_match_column_kernels(geom, c, dtype):
     """The channels-last (row) kernels equal the channel-major (column) ones for any geometry, incl. windows
-    that leave rows unread (``extra``); row2im equals its numpy reference; the public kernels dispatch to them."""
+    that leave rows unread (``extra``), in batch blocks of one image or all; row2im equals its numpy reference."""
     kh, kw, sh, sw, pt, pb, pl, pr, dh, dw, eh, ew = geom
     rng = np.random.default_rng(0)
     h, wd = 5 + eh, 6 + ew
@@ -257,19 +259,39 @@ def test_row_kernels_match_column_kernels(geom, c, dtype):
     args = ((sh, sw), ((pt, pb), (pl, pr)), (dh, dw))
     tol = 1e-4 if dtype == np.float32 else 1e-12
     rows = K.im2row(x, (kh, kw), *args, (ho, wo))
-    y = K.conv2d_forward_rows(x, w, b, *args, (ho, wo))
-    assert y.flags.c_contiguous and y.dtype == dtype
-    np.testing.assert_allclose(y, K.conv2d_forward_cols(x, w, b, *args, (ho, wo), 1), rtol=tol, atol=tol)
-    if K.use_rows(c, 1):
-        np.testing.assert_array_equal(K.conv2d_forward(x, w, b, *args, (ho, wo), 1), y)
-    gx = K.conv2d_backward_input_rows(g, w, x.shape, *args)
-    assert gx.flags.c_contiguous and gx.shape == x.shape
-    np.testing.assert_allclose(gx, K.conv2d_backward_input_numpy(g, w, x.shape, *args, 1), rtol=tol, atol=tol)
     drows = rng.standard_normal(rows.shape).astype(dtype)
     np.testing.assert_allclose(K.row2im(drows, x.shape, (kh, kw), *args, (ho, wo)),
                                K.row2im_numpy(drows, x.shape, (kh, kw), *args, (ho, wo)), rtol=tol, atol=tol)
-    gw = K.conv2d_backward_weight_rows(x, g, w.shape, *args)
-    np.testing.assert_allclose(gw, K.conv2d_backward_weight_cols(x, g, w.shape, *args, 1), rtol=tol, atol=tol)
-    if K.use_rows(c, 1):
-        np.testing.assert_array_equal(K.conv2d_backward_weight(x, g, w.shape, *args, 1), gw)
-        np.testing.assert_array_equal(K.conv2d_backward_input(g, w, x.shape, *args, 1), gx)
+    y_ref = K.conv2d_forward_cols(x, w, b, *args, (ho, wo), 1)
+    gx_ref = K.conv2d_backward_input_numpy(g, w, x.shape, *args, 1)
+    gw_ref = K.conv2d_backward_weight_cols(x, g, w.shape, *args, 1)
+    saved = K.BLOCK_BYTES
+    try:
+        for block in (1, 1 << 30):  # one image per batch block, and the whole batch in one
+            K.BLOCK_BYTES = block
+            y = K.conv2d_forward_rows(x, w, b, *args, (ho, wo))
+            assert y.flags.c_contiguous and y.dtype == dtype
+            np.testing.assert_allclose(y, y_ref, rtol=tol, atol=tol)
+            gx = K.conv2d_backward_input_rows(g, w, x.shape, *args)
+            assert gx.flags.c_contiguous and gx.shape == x.shape
+            np.testing.assert_allclose(gx, gx_ref, rtol=tol, atol=tol)
+            gw = K.conv2d_backward_weight_rows(x, g, w.shape, *args)
+            np.testing.assert_allclose(gw, gw_ref, rtol=tol, atol=tol)
+            if K.use_rows(c, 1):
+                np.testing.assert_array_equal(K.conv2d_forward(x, w, b, *args, (ho, wo), 1), y)
+                np.testing.assert_array_equal(K.conv2d_backward_weight(x, g, w.shape, *args, 1), gw)
+                np.testing.assert_array_equal(K.conv2d_backward_input(g, w, x.shape, *args, 1), gx)
+    finally:
+        K.BLOCK_BYTES = saved
+
+
+def test_row_input_grad_numpy_fallback(monkeypatch):
+    """Without Numba (non-float32/64 arrays) the blocked input grad scatters with numpy's strided adds."""
+    rng = np.random.default_rng(1)
+    x_shape, w, g = (3, 5, 6, 7), rng.standard_normal((4, 5, 3, 2)), rng.standard_normal((3, 4, 3, 6))
+    args = ((2, 1), ((1, 1), (0, 0)), (1, 1))
+    ref = K.conv2d_backward_input_rows(g, w, x_shape, *args)
+    monkeypatch.setattr(K, "_numba_ok", lambda *a: False)
+    monkeypatch.setattr(K, "BLOCK_BYTES", 1)
+    np.testing.assert_allclose(K.conv2d_backward_input_rows(g, w, x_shape, *args), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ref, K.conv2d_backward_input_numpy(g, w, x_shape, *args, 1), rtol=1e-12, atol=1e-12)

@@ -59,7 +59,7 @@ class serial_blas:
 
 
 # ---------------------------------------------------------------- LSTM
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse, dgates, dh_all):
     T, B, G = gates.shape
     H = G // 4
@@ -101,7 +101,7 @@ def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse
     return dh, dc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lstm_gates(a, c, cn):
     """a = tanh of the scaled gates -> activations in place (sigmoid = 0.5 tanh + 0.5 for i, f, o);
     cn = f c + i g. One call instead of five numpy ufunc calls per step."""

@@ -11,6 +11,9 @@ exact. These ops are internal: ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and the cells a
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..function import Op
@@ -63,6 +66,29 @@ def _input_grads(ctx, dxg, x, w_ih, x_tm):
         dw_ih = d2.T @ np.ascontiguousarray(x_tm).reshape(T * B, -1)
     db = d2.sum(axis=0)
     return dx, dw_ih, db
+
+
+_SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
+_POOL: list = []
+
+
+def _batch_chunks(B: int) -> list:
+    """Batch row ranges processed concurrently: two halves of a large batch on a machine with two or more cores."""
+    if B >= _SPLIT_MIN_BATCH and (os.cpu_count() or 1) >= 2:
+        return [(0, B // 2), (B // 2, B)]
+    return [(0, B)]
+
+
+def _parallel(fn, items) -> list:
+    """[fn(item) for item in items], the first on this thread and the others on a (lazily made) worker thread."""
+    items = list(items)
+    if len(items) == 1:
+        return [fn(items[0])]
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="autograd-rnn"))
+    futures = [_POOL[0].submit(fn, item) for item in items[1:]]
+    first = fn(items[0])
+    return [first] + [f.result() for f in futures]
 
 
 def _wrap(*arrays):
@@ -162,17 +188,30 @@ def _rnn_steps(x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, batch_first=False, rev
 # ---------------------------------------------------------------- LSTM
 class LSTMLayer(Op):
     """One LSTM layer: gates = x W_ih^T + b_ih + h W_hh^T + b_hh = [i, f, g, o]; c' = s(f) c + s(i) tanh(g);
-    h' = s(o) tanh(c') (then h' W_hr^T with a projection); d/d(gates) by the reverse-time recurrence."""
+    h' = s(o) tanh(c') (then h' W_hr^T with a projection); d/d(gates) by the reverse-time recurrence.
+
+    The rows of a batch are independent recurrences: a large batch runs as two halves on two threads (the kernels
+    release the GIL; BLAS is single-threaded inside), so both cores work without a synchronisation per step."""
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
         s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)  # folded into the projection, exact (powers of two)
-        xg = _project(x_tm, w_ih * s[:, None], None if b_ih is None else b_ih * s, None if b_hh is None else b_hh * s)
+        ws, bs = w_ih * s[:, None], [None if b is None else b * s for b in (b_ih, b_hh)]
+        chunks = _batch_chunks(x_tm.shape[1])
+
+        def run(chunk):
+            b0, b1 = chunk
+            xg = _project(x_tm[:, b0:b1], ws, *bs)
+            return K.lstm_forward(xg, h0[b0:b1], c0[b0:b1], w_hh, w_hr, reverse, xg_scaled=True)
+
         with K.serial_blas():
-            out, hn, cn, gates, cs, tcs, hraw = K.lstm_forward(xg, h0, c0, w_hh, w_hr, reverse, xg_scaled=True)
-        ctx.batch_first, ctx.reverse, ctx.w_ih_index = batch_first, reverse, 3
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw)
+            res = _parallel(run, chunks)
+        out, hn, cn = (np.concatenate([r[i] for r in res], axis=1 if i == 0 else 0) if len(res) > 1 else res[0][i]
+                       for i in range(3))
+        ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
+        per_chunk = [a for r in res for a in (r[0], r[3], r[4], r[5], r[6])]  # out, gates, cs, tcs, hraw
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, *per_chunk)
         return _from_time_major(out, x.ndim, batch_first), hn, cn
 
     @staticmethod
@@ -181,19 +220,41 @@ class LSTMLayer(Op):
         if _mode.enabled:
             return _replay_grads(ctx, _lstm_steps, saved[:8], (gout, ghn, gcn),
                                  batch_first=ctx.batch_first, reverse=ctx.reverse)
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, out, gates, cs, tcs, hraw = (
-            None if s is None else s._data for s in saved)
+        arrays = [None if s is None else s._data for s in saved]
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = arrays[:8]
+        per_chunk = [arrays[8 + 5 * k: 13 + 5 * k] for k in range(len(ctx.chunks))]
         x_tm = _time_major(x, ctx.batch_first)
+        g_tm, ghn, gcn = _time_major(gout._data, ctx.batch_first), ghn._data, gcn._data
+        need = ctx.needs_input_grad
+        reverse = ctx.reverse
+
+        def run(k):
+            (b0, b1), (out, gates, cs, tcs, hraw) = ctx.chunks[k], per_chunk[k]
+            dgates, dh0, dc0, dh_all = K.lstm_backward(g_tm[:, b0:b1], ghn[b0:b1], gcn[b0:b1], gates, cs, tcs,
+                                                       c0[b0:b1], w_hh, w_hr, reverse)
+            T, B, G = dgates.shape
+            d2 = dgates.reshape(T * B, G)
+            dx = (d2 @ w_ih).reshape(T, B, -1) if need[0] else None
+            dw_ih = d2.T @ np.ascontiguousarray(x_tm[:, b0:b1]).reshape(T * B, -1) if need[3] else None
+            dw_hh = None
+            if need[4]:
+                dw_hh = d2.T @ _previous_states(h0[b0:b1], out, reverse).reshape(T * B, -1)
+            dw_hr = None
+            if w_hr is not None and need[7]:
+                dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1)
+            return dx, dh0, dc0, dw_ih, dw_hh, d2.sum(axis=0), dw_hr
+
         with K.serial_blas():
-            dgates, dh0, dc0, dh_all = K.lstm_backward(_time_major(gout._data, ctx.batch_first), ghn._data,
-                                                       gcn._data, gates, cs, tcs, c0, w_hh, w_hr, ctx.reverse)
-        dx, dw_ih, db = _input_grads(ctx, dgates, x, w_ih, x_tm)
-        T, B, G = dgates.shape
-        hprev = _previous_states(h0, out, ctx.reverse)
-        dw_hh = dgates.reshape(T * B, G).T @ hprev.reshape(T * B, -1) if ctx.needs_input_grad[4] else None
-        dw_hr = None
-        if w_hr is not None and ctx.needs_input_grad[7]:
-            dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1)
+            res = _parallel(run, range(len(ctx.chunks)))
+        if len(res) == 1:
+            dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = res[0]
+        else:
+            parts = list(zip(*res))
+            dx = None if parts[0][0] is None else np.concatenate(parts[0], axis=1)
+            dh0, dc0 = np.concatenate(parts[1]), np.concatenate(parts[2])
+            dw_ih, dw_hh, db, dw_hr = (None if p[0] is None else sum(p[1:], p[0]) for p in parts[3:])
+        if dx is not None:
+            dx = _from_time_major(dx, x.ndim, ctx.batch_first)
         has_b = b_ih is not None
         return _wrap(dx, dh0, dc0, dw_ih, dw_hh, db if has_b else None, db if has_b else None, dw_hr)
 

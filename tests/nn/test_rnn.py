@@ -123,6 +123,18 @@ def test_lstm_projection(config, rng):
     _check(ours, theirs, out, out_t, rng, [(x, xt), (h, ht), (c, ct)])
 
 
+@pytest.mark.parametrize("config", [dict(batch_first=True), dict(bidirectional=True, num_layers=2, proj_size=3)])
+def test_lstm_large_batch_split_across_threads(config, rng):
+    """A batch of >= 16 rows runs as two halves on two threads: results and all gradients still equal torch's."""
+    T, B, n_in, H = 3, 17, 4, 5
+    ours, theirs = _twin(nn.LSTM, torch.nn.LSTM, n_in, H, **config)
+    x, xt = _pair(rng, (B, T, n_in) if config.get("batch_first") else (T, B, n_in))
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    h, ht = _pair(rng, (L, B, config.get("proj_size", H)))
+    c, ct = _pair(rng, (L, B, H))
+    _check(ours, theirs, ours(x, (h, c)), theirs(xt, (ht, ct)), rng, [(x, xt), (h, ht), (c, ct)])
+
+
 def test_float32_matches_torch(rng):
     ours = nn.LSTM(5, 7, batch_first=True)
     theirs = torch.nn.LSTM(5, 7, batch_first=True)

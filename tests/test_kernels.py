@@ -213,6 +213,7 @@ def test_softmax_zero_dim_empty_and_half():
     assert KS.softmax(x, None).shape == ()
     e = np.zeros((0, 4), np.float32)
     assert KS.softmax(e, 1).shape == (0, 4) and KS.logsumexp(e, (1,), False).shape == (0,)
+    assert KS.softmax(e, 0).shape == (0, 4) and KS.log_softmax(e, 0).shape == (0, 4)
     assert KS.logsumexp(np.zeros((2, 0), np.float32), (1,), False).tolist() == [-np.inf, -np.inf]
     h = np.array([[1.0, 2.0, 3.0]], np.float16)
     np.testing.assert_allclose(KS.softmax(h, 1), KS.softmax_numpy(h.astype(np.float32), 1), rtol=2e-3)

@@ -135,6 +135,8 @@ def _logsumexp_backward_rows(g, x, lse, out):  # pragma: no cover - compiled
 
 # ---- numpy references ----
 def softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.size == 0:
+        return np.empty_like(x)
     m = np.max(x, axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(x - m)
@@ -142,6 +144,8 @@ def softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
+    if x.size == 0:
+        return np.empty_like(x)
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):

@@ -110,6 +110,16 @@ SPECS = [
     OpSpec("norm_neg_inf", lambda lib, a: a.norm(float("-inf")), [((3, 4),)], make=distinct),
     OpSpec("norm_zero_row", lambda lib, a: (a * lib.tensor([[0.0], [1.0], [1.0]], dtype=a.dtype)).norm(dim=1),
            [((3, 4),)], make=away_from_zero),
+    # empty inputs where PyTorch allows them
+    OpSpec("softmax_empty", lambda lib, a: a.softmax(-1), [((0, 3),), ((2, 0, 3),)]),
+    OpSpec("log_softmax_empty", lambda lib, a: a.log_softmax(0), [((0, 3),)]),
+    OpSpec("logsumexp_empty_rows", lambda lib, a: a.logsumexp(1), [((0, 3),)]),
+    OpSpec("amax_empty_rows", lambda lib, a: a.amax(1), [((0, 3),)]),
+    OpSpec("max_dim_empty_rows", lambda lib, a: a.max(-1).values, [((0, 4),)]),
+    OpSpec("cumsum_empty", lambda lib, a: a.cumsum(0), [((0, 3),)]),
+    OpSpec("cumprod_empty", lambda lib, a: a.cumprod(1), [((2, 0),)]),
+    OpSpec("prod_empty", lambda lib, a: a.prod(1) + 0.5, [((3, 0),)]),
+    OpSpec("norm_empty", lambda lib, a: a.norm(), [((0, 3),)]),
     # compositions used in practice
     OpSpec("softmax_cross_entropy_like", lambda lib, a: -(a.log_softmax(1) * a.softmax(1)).sum(1).mean(),
            [((4, 5),)]),

@@ -3,7 +3,7 @@
 The public names of the contract (``shared/API.md``, section "autograd"), spelled as in PyTorch.
 """
 
-from . import dtypes
+from . import _malloc, dtypes  # noqa: F401  (_malloc: glibc keeps activation-sized buffers for reuse)
 from .creation import (
     arange,
     as_tensor,

@@ -342,30 +342,31 @@ def _extreme_dim(x: Tensor, dim, keepdim: bool, name: str, argfn, result_type):
     return result_type(values, _make(idx))
 
 
+def _max_or_min(input: Tensor, dim, keepdim: bool, name: str):  # noqa: A002
+    elementwise, whole, argfn, result_type = {
+        "max": (maximum, Amax, np.argmax, return_types_max),
+        "min": (minimum, Amin, np.argmin, return_types_min),
+    }[name]
+    if isinstance(dim, Tensor):
+        return elementwise(input, dim)
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return whole.apply(input, _axes(None, input.ndim), False)
+    return _extreme_dim(input, dim, keepdim, name, argfn, result_type)
+
+
 def max(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001,A002
     """``max(x)``: the largest element (0-d; ties share the gradient); ``max(x, dim)``: (values, indices);
     ``max(x, other)``: elementwise maximum."""
-    if isinstance(dim, Tensor):
-        return maximum(input, dim)
-    if dim is None:
-        if input._data.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                               "the reduction dim with the 'dim' argument.")
-        return Amax.apply(input, _axes(None, input.ndim), False)
-    return _extreme_dim(input, dim, keepdim, "max", np.argmax, return_types_max)
+    return _max_or_min(input, dim, keepdim, "max")
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A001,A002
     """``min(x)``: the smallest element (0-d; ties share the gradient); ``min(x, dim)``: (values, indices);
     ``min(x, other)``: elementwise minimum."""
-    if isinstance(dim, Tensor):
-        return minimum(input, dim)
-    if dim is None:
-        if input._data.size == 0:
-            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                               "the reduction dim with the 'dim' argument.")
-        return Amin.apply(input, _axes(None, input.ndim), False)
-    return _extreme_dim(input, dim, keepdim, "min", np.argmin, return_types_min)
+    return _max_or_min(input, dim, keepdim, "min")
 
 
 def _arg(x: Tensor, dim, keepdim: bool, fn, name: str) -> Tensor:

@@ -7,6 +7,7 @@ An engine that is not installed is simply absent from the returned dict, and eve
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 
@@ -16,7 +17,7 @@ TORCH_THREADS = 2
 OPTIONAL = ("torch", "micrograd", "tinygrad", "jax")
 
 
-def _try_import(name: str):
+def _try_import(name: str, torch_threads: int = TORCH_THREADS):
     if importlib.util.find_spec(name) is None:
         return None
     try:
@@ -24,13 +25,13 @@ def _try_import(name: str):
     except Exception:  # noqa: BLE001 - a broken install counts as not installed
         return None
     if name == "torch":
-        mod.set_num_threads(TORCH_THREADS)
+        mod.set_num_threads(torch_threads)
     if name == "jax":
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
     return mod
 
 
-def available(only: tuple[str, ...] | None = None) -> dict:
+def available(only: tuple[str, ...] | None = None, torch_threads: int = TORCH_THREADS) -> dict:
     """``{"ours": autograd, "numpy": numpy, "torch": torch, ...}`` for the engines that import here."""
     import numpy
 
@@ -40,7 +41,7 @@ def available(only: tuple[str, ...] | None = None) -> dict:
     for name in OPTIONAL:
         if only is not None and name not in only:
             continue
-        mod = _try_import(name)
+        mod = _try_import(name, torch_threads)
         if mod is not None:
             found[name] = mod
     return found
@@ -54,5 +55,11 @@ def versions(engines: dict) -> dict:
     for name, mod in engines.items():
         if name in ("ours", "numpy"):
             continue
-        out[name] = getattr(mod, "__version__", "?")
+        version = getattr(mod, "__version__", None)
+        if version is None:
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = "?"
+        out[name] = version
     return out

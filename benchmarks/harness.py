@@ -178,6 +178,7 @@ def time_case(cfg: Config, workload: str, case: str, builders: dict[str, Callabl
                 number=t.number, first_loss=losses[engine], note=notes.get(engine, ""))
         if ref is not None and engine != reference:
             r["ratio"] = ref.median / t.median
+            r["ratio_min"] = ref.min / t.min  # best run vs best run: less sensitive to a loaded machine
             if engine in targets:
                 lim, text = targets[engine]
                 r["target"] = text

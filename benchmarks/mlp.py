@@ -72,6 +72,7 @@ def mlp_builders(engines: dict, widths=(256, 128), batch: int = 128) -> dict:
     if "tinygrad" in engines:
         def tinygrad_():
             tg = engines["tinygrad"]
+            from tinygrad.nn import Linear
             from tinygrad.nn.optim import Adam
             from tinygrad.nn.state import get_parameters
 
@@ -79,7 +80,7 @@ def mlp_builders(engines: dict, widths=(256, 128), batch: int = 128) -> dict:
             n = len(widths) + 1
             lins = []
             for i in range(n):
-                lin = tg.nn.Linear(1, 1)
+                lin = Linear(1, 1)
                 lin.weight = tg.Tensor(sd[f"{2 * i}.weight"].copy(), requires_grad=True)
                 lin.bias = tg.Tensor(sd[f"{2 * i}.bias"].copy(), requires_grad=True)
                 lins.append(lin)
@@ -87,15 +88,15 @@ def mlp_builders(engines: dict, widths=(256, 128), batch: int = 128) -> dict:
             X, Y = tg.Tensor(x), tg.Tensor(y.astype(np.int32))
 
             def step():
-                with tg.Tensor.train():
-                    h = X
-                    for lin in lins[:-1]:
-                        h = lin(h).relu()
-                    loss = lins[-1](h).sparse_categorical_crossentropy(Y)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                return loss
+                tg.Tensor.training = True  # tinygrad's optimizers refuse to step otherwise
+                h = X
+                for lin in lins[:-1]:
+                    h = lin(h).relu()
+                loss = lins[-1](h).sparse_categorical_crossentropy(Y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                return loss.realize()
             return step
         out["tinygrad"] = tinygrad_
     if "jax" in engines:

@@ -22,6 +22,8 @@ def _value(r: dict, key: str) -> str:
 def _ratio(r: dict) -> str:
     if r.get("ratio") is None:
         return ""
+    if r.get("ratio_min") is not None:
+        return f"{r['ratio']:.2f} ({r['ratio_min']:.2f})"
     return f"{r['ratio']:.2f}"
 
 
@@ -34,7 +36,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
     lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "
                  "interleaved run by run in one process; GC enabled, collected before every run. "
-                 "**ratio** = ours / engine (time; peak RSS for memory; < 1 means we are faster / smaller).")
+                 "**ratio** = ours / engine of the medians, in brackets of the minima (time; peak RSS for memory; "
+                 "< 1 means we are faster / smaller); **met** judges the median ratio.")
     lines += ["", "| workload | case | engine | median | min–max | ratio ours/engine | target | met | note |",
               "| --- | --- | --- | ---: | --- | ---: | --- | --- | --- |"]
     for r in rows:

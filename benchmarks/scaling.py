@@ -22,11 +22,11 @@ BATCHES, DEPTHS = (32, 128, 512, 2048), (2, 8, 32)
 QUICK_BATCHES, QUICK_DEPTHS = (32, 128), (2, 4)
 
 
-def memory_child(engine: str, steps: int) -> None:
+def memory_child(engine: str, steps: int, torch_threads: int = 2) -> None:
     """In a fresh process: build workload 2 for ``engine``, run ``steps`` steps, print the memory figures."""
     from .engines import available
 
-    engines = available(only=(engine,) if engine != "ours" else ())
+    engines = available(only=(engine,) if engine != "ours" else (), torch_threads=torch_threads)
     if engine not in engines:
         raise SystemExit(f"engine {engine} not installed")
     step = mlp_builders(engines)[engine]()
@@ -63,9 +63,11 @@ def run(cfg: Config) -> list[dict]:
                    lambda d: {k: v for k, v in mlp_builders(e, widths=(256,) * d).items() if k in names})
     steps = 5 if cfg.quick else 200
     mem = {}
+    threads = e["torch"].get_num_threads() if "torch" in e else 2
     for engine in names:
         try:
-            mem[engine] = run_child(f"from benchmarks.scaling import memory_child; memory_child({engine!r}, {steps})")
+            mem[engine] = run_child("from benchmarks.scaling import memory_child; "
+                                    f"memory_child({engine!r}, {steps}, {threads})")
         except Exception as ex:  # noqa: BLE001
             rows.append(row(WORKLOAD, f"peak RSS, {steps} MLP steps", engine, kind="bytes",
                             error=f"{type(ex).__name__}: {ex}"))

@@ -15,6 +15,8 @@ gates, from which the caller gets the weight and input gradients with one matmul
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit
 
@@ -46,16 +48,28 @@ class serial_blas:
     step, or a scheduler time slice per step when the cores are busy. The big matmuls (input projection,
     weight gradients) run outside, with every thread."""
 
+    _lock = threading.Lock()
+    _depth = 0  # nested or concurrent users: the first in sets one thread, the last out restores
+    _prev: list = []
+
     def __enter__(self) -> None:
-        self.prev = [(c, c.get_num_threads()) for c in _blas_controllers()]
-        for c, n in self.prev:
-            if n != 1:
-                c.set_num_threads(1)
+        cls = serial_blas
+        with cls._lock:
+            if cls._depth == 0:
+                cls._prev = [(c, c.get_num_threads()) for c in _blas_controllers()]
+                for c, n in cls._prev:
+                    if n != 1:
+                        c.set_num_threads(1)
+            cls._depth += 1
 
     def __exit__(self, *exc) -> None:
-        for c, n in self.prev:
-            if n != 1:
-                c.set_num_threads(n)
+        cls = serial_blas
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0:
+                for c, n in cls._prev:
+                    if n != 1:
+                        c.set_num_threads(n)
 
 
 # ---------------------------------------------------------------- LSTM

@@ -198,7 +198,7 @@ def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=F
 
 
 # ---------------------------------------------------------------- GRU
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gru_backward(gout, ghn, gates, hns, h0, out, w_hh, reverse, dxg, dhg):
     T, B, G = gates.shape
     H = G // 3
@@ -276,7 +276,7 @@ def gru_backward(gout, ghn, gates, hns, h0, out, w_hh, reverse=False):
 
 
 # ---------------------------------------------------------------- Elman RNN
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _rnn_backward(gout, ghn, out, w_hh, relu, reverse, dpre):
     T, B, H = out.shape
     dh = ghn.copy()

@@ -90,7 +90,7 @@ def _run_chunks(fn, items) -> list:
 
 
 _SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
-_POOL: list = []
+_POOL: dict = {}  # pid -> executor: a forked child (DataLoader workers) makes its own, the parent's thread is gone
 
 
 def _batch_chunks(B: int) -> list:
@@ -105,9 +105,10 @@ def _parallel(fn, items) -> list:
     items = list(items)
     if len(items) == 1:
         return [fn(items[0])]
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="autograd-rnn"))
-    futures = [_POOL[0].submit(fn, item) for item in items[1:]]
+    pool = _POOL.get(os.getpid())
+    if pool is None:
+        pool = _POOL[os.getpid()] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autograd-rnn")
+    futures = [pool.submit(fn, item) for item in items[1:]]
     first = fn(items[0])
     return [first] + [f.result() for f in futures]
 

@@ -11,6 +11,7 @@ convolution is a tall GEMM: y = rows @ w_rows^T, gw = g_rows^T @ rows, d rows = 
 channels-last ``row2im``. The row kernels run a batch block at a time (rows of about ``BLOCK_BYTES`` in a reused
 buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and C_in = 1 where im2row would copy
 single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, one GEMM per group, Numba ``col2im``.
+The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``, see there why).
 Measured (float32, one BLAS thread, CPU time) on Conv2d(16, 32, 3, p=1), (64, 16, 14, 14), rows blocked / rows
 whole batch / columns: forward 2.15 / 2.0-2.6 / 2.5 ms, input grad 2.25 / 2.35 / 3.2, weight grad 2.0 / 2.7 / 3.2.
 Earlier measurements: Numba direct-convolution loops (serial or ``prange``, naive loop order) were 3-15x slower
@@ -24,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numpy.lib.stride_tricks import as_strided
+
+from ._blas import one_thread
 
 
 def _pad(x: np.ndarray, padding, extra_hw=(0, 0)) -> np.ndarray:
@@ -335,20 +338,23 @@ def use_rows(c_in: int, groups: int) -> bool:
 
 def conv2d_forward(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """y = conv(x, w) + b in (N, O, Ho, Wo)"""
-    if use_rows(x.shape[1], groups):
-        return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw)
-    return conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups)
+    with one_thread():
+        if use_rows(x.shape[1], groups):
+            return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw)
+        return conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups)
 
 
 def conv2d_backward_input(g, w, x_shape, stride, padding, dilation, groups) -> np.ndarray:
     """The adjoint of the convolution in x (= the transposed convolution of g with w), (N, C, H, W)."""
-    if use_rows(x_shape[1], groups):
-        return conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation)
-    return conv2d_backward_input_cols(g, w, x_shape, stride, padding, dilation, groups)
+    with one_thread():
+        if use_rows(x_shape[1], groups):
+            return conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation)
+        return conv2d_backward_input_cols(g, w, x_shape, stride, padding, dilation, groups)
 
 
 def conv2d_backward_weight(x, g, w_shape, stride, padding, dilation, groups) -> np.ndarray:
     """The adjoint of the convolution in w, (O, C / groups, kh, kw)"""
-    if use_rows(x.shape[1], groups):
-        return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation)
-    return conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups)
+    with one_thread():
+        if use_rows(x.shape[1], groups):
+            return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation)
+        return conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups)

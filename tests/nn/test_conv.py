@@ -295,3 +295,18 @@ def test_row_input_grad_numpy_fallback(monkeypatch):
     monkeypatch.setattr(K, "BLOCK_BYTES", 1)
     np.testing.assert_allclose(K.conv2d_backward_input_rows(g, w, x_shape, *args), ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ref, K.conv2d_backward_input_numpy(g, w, x_shape, *args, 1), rtol=1e-12, atol=1e-12)
+
+
+def test_one_thread_blas_block_restores_the_thread_count():
+    from autograd.kernels import _blas
+
+    if not _blas.available():
+        pytest.skip("numpy's BLAS is not a recognised OpenBLAS")
+    before = _blas.num_threads()
+    with _blas.one_thread():
+        assert _blas.num_threads() == 1
+        np.ones((64, 64)) @ np.ones((64, 64))
+    assert _blas.num_threads() == before
+    with pytest.raises(ZeroDivisionError), _blas.one_thread():
+        1 / 0
+    assert _blas.num_threads() == before

@@ -1,0 +1,76 @@
+"""Run a block of numpy BLAS calls on one thread (numpy's bundled OpenBLAS, found among the loaded libraries).
+
+Why: on these 2-core machines the convolution GEMMs (e.g. (1568, 144) @ (144, 32)) gain nothing from OpenBLAS's
+second thread, while its workers spin after every call and take the core from our serial Numba kernels and from
+other thread pools in the process (PyTorch's, in the benchmark). Measured on the benchmark CNN step, in one
+process with PyTorch (2 threads), machine loaded: ours 36-46 ms wall / 24-31 ms CPU with 2 BLAS threads, 12-15 ms
+wall / 12-14 ms CPU with the conv GEMMs on one thread.
+
+The thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
+(slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy builds), ``one_thread`` does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+
+__all__: list[str] = []
+
+
+def _find():
+    """(set_num_threads, get_num_threads) of the OpenBLAS numpy loaded, or None."""
+    import numpy  # noqa: F401  (loads its BLAS)
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "64_"), ("openblas", ""),
+                               ("scipy_openblas", "")):
+            try:
+                set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}")
+                get_ = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+            except AttributeError:
+                continue
+            set_.argtypes, set_.restype = [ctypes.c_int], None
+            get_.argtypes, get_.restype = [], ctypes.c_int
+            return set_, get_
+    return None
+
+
+_FUNCS = _find()
+
+
+@contextlib.contextmanager
+def one_thread():
+    """numpy's BLAS calls inside the block run on one thread; the previous count is restored after."""
+    if _FUNCS is None:
+        yield
+        return
+    set_, get_ = _FUNCS
+    before = get_()
+    if before == 1:
+        yield
+        return
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)
+
+
+def available() -> bool:
+    """True if numpy's OpenBLAS thread count can be set (``one_thread`` has an effect)."""
+    return _FUNCS is not None
+
+
+def num_threads() -> int | None:
+    """numpy's OpenBLAS thread count now, or None if unknown."""
+    return None if _FUNCS is None else _FUNCS[1]()

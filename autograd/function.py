@@ -154,7 +154,8 @@ class Function(Node):
                     meta.append((a._data.shape, a._data.dtype))
                     if a._requires_grad:
                         needs.append(True)
-                        edges.append(_edge(a))
+                        fn = a.grad_fn
+                        edges.append((fn, a._out_idx) if fn is not None else a._accum or _edge(a))
                         continue
                 else:
                     meta.append(None)

@@ -221,9 +221,7 @@ class Tensor:
     # ---- autodiff ----
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` seeds non-scalar outputs)."""
-        from .engine import backward
-
-        backward(self, gradient, retain_graph, create_graph)
+        _engine.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and version counter), cut from the graph."""
@@ -566,8 +564,10 @@ class _RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-from . import _format, _inplace  # noqa: E402  (modules that need Tensor defined)
+# The modules below need Tensor defined, so they are imported after it.
+from . import _format, _inplace  # noqa: E402
 from . import creation as _creation  # noqa: E402
+from . import engine as _engine  # noqa: E402
 from . import random as _random  # noqa: E402
 from .ops import elementwise as _elementwise  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402

@@ -98,7 +98,7 @@ class Sum(Op):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = dtypes.int64
-        out = np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+        out = np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dtype)  # np.sum, without its wrapper
         return np.asarray(out)
 
     @staticmethod
@@ -140,7 +140,7 @@ class Mean(Op):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.n = _numel(x.shape, axes)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype) / (ctx.n or np.nan)
+            out = np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dtype) / (ctx.n or np.nan)
         return np.asarray(out, dtype=dtype or x.dtype)
 
     @staticmethod

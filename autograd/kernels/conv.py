@@ -11,7 +11,10 @@ convolution is a tall GEMM: y = rows @ w_rows^T, gw = g_rows^T @ rows, d rows = 
 channels-last ``row2im``. The row kernels run a batch block at a time (rows of about ``BLOCK_BYTES`` in a reused
 buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and C_in = 1 where im2row would copy
 single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, one GEMM per group, Numba ``col2im``.
-The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``, see there why).
+The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``, see there why). Splitting the
+batch blocks over two Python threads (numpy/Numba release the GIL) did not help: the strided copies ran 2x
+faster but concurrent single-thread OpenBLAS GEMMs did not overlap (10 x (6272, 144) @ (144, 32): 13.5 ms serial,
+11-14 ms on two threads).
 Measured (float32, one BLAS thread, CPU time) on Conv2d(16, 32, 3, p=1), (64, 16, 14, 14), rows blocked / rows
 whole batch / columns: forward 2.15 / 2.0-2.6 / 2.5 ms, input grad 2.25 / 2.35 / 3.2, weight grad 2.0 / 2.7 / 3.2.
 Earlier measurements: Numba direct-convolution loops (serial or ``prange``, naive loop order) were 3-15x slower

@@ -4,7 +4,9 @@ Why: on these 2-core machines the convolution GEMMs (e.g. (1568, 144) @ (144, 32
 second thread, while its workers spin after every call and take the core from our serial Numba kernels and from
 other thread pools in the process (PyTorch's, in the benchmark). Measured on the benchmark CNN step, in one
 process with PyTorch (2 threads), machine loaded: ours 36-46 ms wall / 24-31 ms CPU with 2 BLAS threads, 12-15 ms
-wall / 12-14 ms CPU with the conv GEMMs on one thread.
+wall / 12-14 ms CPU with the conv GEMMs on one thread; on a calmer machine (load ~2) 12.1-12.3 ms on one thread
+against 11.7 or 24.4 ms (two runs) with two. Per call, Conv2d(16, 32, 3, p=1) forward on (64, 16, 14, 14) through
+the column kernel: 2.3-2.5 ms on one thread every run, 1.9 / 7.9 / 15 ms on two threads in three runs.
 
 The thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
 (slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy builds), ``one_thread`` does nothing.

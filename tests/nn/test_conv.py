@@ -14,12 +14,14 @@ from autograd.kernels import conv as K
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(params=["rows", "cols"])
+@pytest.fixture(params=["rows", "cols", "cols-one-gemm"])
 def layout(request, monkeypatch):
     """Run a test with every groups == 1 convolution on the row (channels-last) kernels, one image per batch
-    block, or none of them."""
+    block, or none of them (column kernels; their weight grad batched per image, or as one GEMM)."""
     monkeypatch.setattr(K, "ROWS_MIN_CHANNELS", 1 if request.param == "rows" else 10**9)
     monkeypatch.setattr(K, "BLOCK_BYTES", 1)
+    if request.param == "cols-one-gemm":
+        monkeypatch.setattr(K, "BATCHED_GW_BYTES", 0)
     return request.param
 
 

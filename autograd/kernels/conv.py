@@ -6,21 +6,27 @@ kernel), ``dilation`` (dh, dw), ``out_hw`` (Ho, Wo) given explicitly, so the thr
 even when the input has extra rows no window reaches (transposed convolution's ``output_padding``).
 
 Two layouts, the same math. Row layout (groups == 1, C_in >= ``ROWS_MIN_CHANNELS``): windows of a padded NHWC
-copy of x, channels-last, so each output position is one row (kh kw C) copied in runs of C floats, and each
-convolution is a tall GEMM: y = rows @ w_rows^T, gw = g_rows^T @ rows, d rows = g_rows @ w_rows then a Numba
+copy of x, channels-last, so each output position is one row (kh kw C) copied in runs of C floats: y = rows @
+w_rows^T (one tall GEMM per batch block, then one transposing copy with the bias), gw = sum_n g[n] @ rows[n] and
+d rows[n] = g[n]^T @ w_rows (per-image GEMMs batched by numpy's matmul, g read in place) then a Numba
 channels-last ``row2im``. The row kernels run a batch block at a time (rows of about ``BLOCK_BYTES`` in a reused
-buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and C_in = 1 where im2row would copy
-single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, one GEMM per group, Numba ``col2im``.
-The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``, see there why). Splitting the
-batch blocks over two Python threads (numpy/Numba release the GIL) did not help: the strided copies ran 2x
-faster but concurrent single-thread OpenBLAS GEMMs did not overlap (10 x (6272, 144) @ (144, 32): 13.5 ms serial,
-11-14 ms on two threads).
-Measured (float32, one BLAS thread, CPU time) on Conv2d(16, 32, 3, p=1), (64, 16, 14, 14), rows blocked / rows
-whole batch / columns: forward 2.15 / 2.0-2.6 / 2.5 ms, input grad 2.25 / 2.35 / 3.2, weight grad 2.0 / 2.7 / 3.2.
-Earlier measurements: Numba direct-convolution loops (serial or ``prange``, naive loop order) were 3-15x slower
-than im2col + BLAS, and a Numba im2col slower than numpy's strided copy; the serial Numba col2im beats numpy's
-kh * kw strided adds (3.5 ms vs 4.5 ms for the second layer's input grad). ``col2im_numpy``, ``row2im_numpy``
-and the column kernels are the references the fast paths are tested against.
+buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and C_in < 4 where im2row would copy
+single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, per-(image, group) GEMMs batched so y lands in NCHW
+order, Numba ``col2im``. The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``: why there).
+
+Measured (float32, wall, best of 25, one BLAS thread, machine load ~2), this version vs the single-GEMM im2col
+version it replaced (which ran OpenBLAS on 2 threads) vs PyTorch (2 threads): Conv2d(1, 16, 3, p=1) on
+(64, 1, 28, 28) forward 0.43 / 0.74 / 0.19 ms, weight grad 0.30 / 0.80 / 0.18; Conv2d(16, 32, 3, p=1) on
+(64, 16, 14, 14) forward 2.06 / 1.67-2.5 / 0.81, input grad 1.7-2.1 / 2.2-11.9 / 0.75, weight grad 1.7 / 2.3-3.7
+/ 0.67 (the ranges are the 2-thread BLAS runs' spread).
+Not kept: batch halves on two Python threads (numpy/Numba release the GIL): the strided copies ran 2x faster but
+concurrent single-thread OpenBLAS GEMMs did not overlap (10 x (6272, 144) @ (144, 32): 13.5 ms serial, 11-14 ms on
+two threads); the forward's rows kept for the weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for
+the row forward (2.6 vs 2.0 ms); a Numba direct convolution for C_in = 1 (row-wise FMAs into the NCHW output:
+4.2 ms vs 0.43, not vectorised). Earlier: Numba direct-convolution loops were 3-15x slower than im2col + BLAS and
+a Numba im2col slower than numpy's strided copy; the serial Numba col2im beats numpy's kh * kw strided adds
+(3.5 ms vs 4.5 ms). ``col2im_numpy``, ``row2im_numpy`` and the column kernels are the references the fast paths
+are tested against.
 """
 
 from __future__ import annotations
@@ -352,7 +358,7 @@ ROWS_MIN_CHANNELS = 4
 def use_rows(c_in: int, groups: int) -> bool:
     """Row (channels-last) layout for groups == 1 unless C_in is so small that im2row copies single floats
     (Conv2d(1, 16, 3) on (64, 1, 28, 28): im2row 0.75 ms vs im2col 0.12 ms; Conv2d(16, 32, 3) on (64, 16, 14, 14):
-    forward 2.3 vs 2.4 ms, input grad 2.2 vs 3.0 ms, weight grad 2.7 vs 3.3 ms)."""
+    forward 2.0 vs 2.0-2.3 ms, input grad 1.7 vs 3.0 ms, weight grad 1.6 vs 2.9 ms, one BLAS thread)."""
     return groups == 1 and c_in >= ROWS_MIN_CHANNELS
 
 

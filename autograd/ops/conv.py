@@ -86,9 +86,9 @@ def _corr(x, g, geom: ConvGeom) -> np.ndarray:
 class Conv(Op):
     """y = conv(x, w) + b; dx = conv^T(g, w), dw = corr(x, g), db = sum of g over batch and space
 
-    The forward's ``im2row(x)`` is not kept for the weight grad: holding those 7 MB (benchmark CNN) from forward
-    to backward made glibc trim and re-fault the heap (~4600 page faults, +6 ms CPU per step), far more than
-    the 0.4 ms im2row it saves.
+    The forward's im2row(x) is not kept for the weight grad: the row kernels build it a batch block at a time,
+    and holding a whole 7 MB copy from forward to backward (tried) made glibc trim and re-fault the heap (~4600
+    page faults, +6 ms CPU per benchmark CNN step), far more than the 0.4 ms im2row it saves.
     """
 
     @staticmethod

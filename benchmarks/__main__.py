@@ -44,15 +44,21 @@ def select(only: str | None) -> list:
 
 def run(quick: bool = False, only: str | None = None, repeats: int | None = None,
         out_dir: str | None = None, results_md: str | None = None, verbose: bool = True,
-        torch_threads: int = TORCH_THREADS) -> dict:
+        torch_threads: int = TORCH_THREADS, mode: str | None = None) -> dict:
     """Run the chosen workloads; return ``{"meta", "results", "paths"}``. ``results_md`` defaults to
-    ``benchmarks/RESULTS.md`` for a full run (``""`` to not write it) and is not written by a quick run."""
+    ``benchmarks/RESULTS.md`` for a full run (``""`` to not write it) and is not written by a quick run.
+    ``mode``: "processes" (paired processes, the default of a full run) or "inprocess" (default of --quick)."""
+    if mode is None:
+        mode = "inprocess" if quick else "processes"
+    if mode not in ("processes", "inprocess"):
+        raise ValueError(f"mode must be 'processes' or 'inprocess', got {mode!r}")
     engines = available(torch_threads=torch_threads)
-    cfg = Config.make(quick=quick, repeats=repeats, engines=engines)
+    cfg = Config.make(quick=quick, repeats=repeats, engines=engines, isolate=mode == "processes",
+                      torch_threads=torch_threads)
     load0 = os.getloadavg()
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "quick": quick, "repeats": cfg.repeats, "python": platform.python_version(),
+        "quick": quick, "repeats": cfg.repeats, "mode": mode, "python": platform.python_version(),
         "versions": versions(engines), "cpus": os.cpu_count(), "torch_threads": torch_threads,
         "engines": sorted(engines), "missing": [e for e in OPTIONAL if e not in engines],
         "gc": "enabled; gc.collect() before every timed run", "loadavg_before": " ".join(f"{x:.2f}" for x in load0),
@@ -83,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", help="where results.json and results.md go (default benchmarks/results/)")
     ap.add_argument("--torch-threads", type=int, default=TORCH_THREADS,
                     help=f"torch.set_num_threads (default {TORCH_THREADS}, the issue's setting)")
+    ap.add_argument("--mode", choices=("processes", "inprocess"),
+                    help="engines in paired worker processes (default of a full run) or all in this process "
+                         "(default of --quick)")
     args = ap.parse_args(argv)
-    out = run(args.quick, args.only, args.repeats, args.out_dir, torch_threads=args.torch_threads)
+    out = run(args.quick, args.only, args.repeats, args.out_dir, torch_threads=args.torch_threads,
+              mode=args.mode)
     print(markdown(out["results"], out["meta"]))
     print(f"wrote {', '.join(out['paths'].values())} in {out['meta']['seconds']} s", file=sys.stderr)
     return 0

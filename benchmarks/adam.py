@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "6 Adam step"
 N_PARAMS, SIZE, LR = 10, 100_000, 1e-3
@@ -67,5 +68,5 @@ def builders(engines: dict) -> dict:
 
 
 def run(cfg: Config) -> list[dict]:
-    return time_case(cfg, WORKLOAD, "10 x 100,000 float32", builders(cfg.engines),
+    return time_case(cfg, WORKLOAD, "10 x 100,000 float32", Spec(builders),
                      targets={"torch": (1.0, "<= 1.0 x torch"), "numpy-naive": (1 / 3, ">= 3x faster")})

@@ -10,6 +10,7 @@ import numpy as np
 
 from .common import load_into_torch, ours_step
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "3 CNN step"
 
@@ -57,5 +58,5 @@ def builders(engines: dict, batch: int = 64) -> dict:
 
 def run(cfg: Config) -> list[dict]:
     batch = 16 if cfg.quick else 64
-    return time_case(cfg, WORKLOAD, f"({batch},1,28,28), SGD momentum", builders(cfg.engines, batch),
+    return time_case(cfg, WORKLOAD, f"({batch},1,28,28), SGD momentum", Spec(builders, (batch,)),
                      targets={"torch": (1.3, "<= 1.3 x torch")})

@@ -40,14 +40,18 @@ class Config:
     repeats: int = 7
     warmup: int = 2
     min_run: float = 0.05  # seconds: calibrated lower bound on one timed run
+    isolate: bool = False  # paired processes: each engine in its own worker (benchmarks.worker)
+    torch_threads: int = 2
     engines: dict = field(default_factory=dict)  # name -> module, from benchmarks.engines.available()
 
     @classmethod
-    def make(cls, quick: bool = False, repeats: int | None = None, engines: dict | None = None) -> Config:
+    def make(cls, quick: bool = False, repeats: int | None = None, engines: dict | None = None,
+             isolate: bool = False, torch_threads: int = 2) -> Config:
         if quick:
             cfg = cls(quick=True, repeats=2, warmup=1, min_run=0.001)
         else:
             cfg = cls()
+        cfg.isolate, cfg.torch_threads = isolate, torch_threads
         if repeats is not None:
             if repeats < 1:
                 raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -145,37 +149,52 @@ def _loss_value(x) -> float | None:
         return None
 
 
-def time_case(cfg: Config, workload: str, case: str, builders: dict[str, Callable[[], Callable[[], object]]],
-              targets: dict[str, tuple] | None = None, reference: str = "ours",
-              notes: dict[str, str] | None = None) -> list[dict]:
-    """Build each engine's step (``builders[engine]()`` returns the step), time them together, return rows.
+def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tuple] | None = None,
+              reference: str = "ours", notes: dict[str, str] | None = None,
+              only: tuple[str, ...] | None = None) -> list[dict]:
+    """Build each engine's step, time them together (interleaved), return the result rows.
 
-    ``targets[engine] = (max_ratio, text)``: the row of ``engine`` gets ratio = reference/engine (median time)
-    and ``met = ratio <= max_ratio``. A builder that raises gives an ``error`` row; the others still run.
+    ``spec`` is a ``benchmarks.worker.Spec`` (``spec(engines)`` gives ``{engine: builder}``, a builder returns
+    the zero-argument step) or such a dict directly (in-process timing only). With ``cfg.isolate`` and a Spec,
+    each engine runs in its own worker process (paired processes); otherwise all run in this process.
+    ``only`` keeps just those engines. ``targets[engine] = (max_ratio, text)``: the row of ``engine`` gets
+    ratio = reference/engine (median time) and ``met = ratio <= max_ratio``. A builder that raises gives an
+    ``error`` row; the others still run.
     """
+    from .worker import Spec, measure_isolated
+
     targets = targets or {}
     notes = notes or {}
+    builders = spec(cfg.engines) if isinstance(spec, Spec) else spec
+    if only is not None:
+        builders = {k: v for k, v in builders.items() if k in only}
     steps, rows = {}, []
-    for engine, build in builders.items():
-        try:
-            steps[engine] = build()
-        except Exception as e:  # noqa: BLE001 - one engine missing an op must not stop the suite
-            rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}",
-                            note=traceback.format_exc(limit=-1).strip().splitlines()[-1]))
-    try:
-        timings = measure(steps, cfg.repeats, cfg.warmup, cfg.min_run)
-    except Exception:  # noqa: BLE001 - fall back to timing one engine at a time, to name the failing one
-        timings = {}
-        for engine, f in steps.items():
+    if cfg.isolate and isinstance(spec, Spec):
+        timings, errors = measure_isolated(spec, list(builders), cfg.repeats, cfg.warmup, cfg.min_run,
+                                           cfg.torch_threads)
+        rows += [row(workload, case, e, error=msg) for e, msg in errors.items()]
+    else:
+        for engine, build in builders.items():
             try:
-                timings.update(measure({engine: f}, cfg.repeats, cfg.warmup, cfg.min_run))
-            except Exception as e:  # noqa: BLE001
-                rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}"))
+                steps[engine] = build()
+            except Exception as e:  # noqa: BLE001 - one engine missing an op must not stop the suite
+                rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}",
+                                note=traceback.format_exc(limit=-1).strip().splitlines()[-1]))
+        try:
+            timings = measure(steps, cfg.repeats, cfg.warmup, cfg.min_run)
+        except Exception:  # noqa: BLE001 - fall back to timing one engine at a time, to name the failing one
+            timings = {}
+            for engine, f in steps.items():
+                try:
+                    timings.update(measure({engine: f}, cfg.repeats, cfg.warmup, cfg.min_run))
+                except Exception as e:  # noqa: BLE001
+                    rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}"))
     ref = timings.get(reference)
     losses = {e: _loss_value(t.first) for e, t in timings.items()}
     for engine, t in timings.items():
         r = row(workload, case, engine, median=t.median, min=t.min, max=t.max, repeats=len(t.runs),
-                number=t.number, first_loss=losses[engine], note=notes.get(engine, ""))
+                number=t.number, first_loss=losses[engine], note=notes.get(engine, ""),
+                mode="paired processes" if cfg.isolate and isinstance(spec, Spec) else "one process")
         if ref is not None and engine != reference:
             r["ratio"] = ref.median / t.median
             r["ratio_min"] = ref.min / t.min  # best run vs best run: less sensitive to a loaded machine

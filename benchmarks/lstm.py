@@ -10,6 +10,7 @@ import numpy as np
 
 from .common import load_into_torch
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "4 LSTM fwd+bwd"
 
@@ -68,5 +69,5 @@ def builders(engines: dict, batch: int = 32, seq: int = 35) -> dict:
 
 def run(cfg: Config) -> list[dict]:
     batch, seq = (8, 10) if cfg.quick else (32, 35)
-    return time_case(cfg, WORKLOAD, f"LSTM(32->128) ({batch},{seq},32) + Linear", builders(cfg.engines, batch, seq),
+    return time_case(cfg, WORKLOAD, f"LSTM(32->128) ({batch},{seq},32) + Linear", Spec(builders, (batch, seq)),
                      targets={"torch": (1.3, "<= 1.3 x torch")})

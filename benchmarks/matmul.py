@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "8 matmul"
 SHAPES = [((1024, 1024), (1024, 1024)), ((128, 784), (784, 256))]
@@ -16,7 +17,7 @@ SHAPES = [((1024, 1024), (1024, 1024)), ((128, 784), (784, 256))]
 
 def builders(engines: dict, sa, sb) -> dict:
     rng = np.random.default_rng(0)
-    a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
+    a, b = rng.standard_normal(tuple(sa)).astype(np.float32), rng.standard_normal(tuple(sb)).astype(np.float32)
 
     def ours():
         import autograd
@@ -55,7 +56,7 @@ def run(cfg: Config) -> list[dict]:
     for sa, sb in SHAPES:
         flop = 2 * sa[0] * sa[1] * sb[1]
         case = f"({sa[0]}x{sa[1]}) @ ({sb[0]}x{sb[1]})"
-        rs = time_case(cfg, WORKLOAD, case, builders(cfg.engines, sa, sb),
+        rs = time_case(cfg, WORKLOAD, case, Spec(builders, (sa, sb)),
                        targets={"numpy": (1 / 0.95, ">= 0.95 x numpy GFLOP/s")})
         for r in rs:
             if r.get("median"):

@@ -13,6 +13,7 @@ import numpy as np
 
 from .common import load_into_torch, ours_step
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "2 MLP step"
 LR = 1e-3
@@ -140,5 +141,5 @@ def mlp_builders(engines: dict, widths=(256, 128), batch: int = 128) -> dict:
 
 
 def run(cfg: Config) -> list[dict]:
-    return time_case(cfg, WORKLOAD, "784-256-128-10, batch 128, Adam", mlp_builders(cfg.engines),
+    return time_case(cfg, WORKLOAD, "784-256-128-10, batch 128, Adam", Spec(mlp_builders),
                      targets={"torch": (1.0, "<= 1.0 x torch")})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "1 per-op overhead"
 
@@ -116,6 +117,6 @@ def mulsum_builders(engines: dict) -> dict:
 
 def run(cfg: Config) -> list[dict]:
     t = {"torch": (1.0, "<= 1.0 x torch")}
-    rows = time_case(cfg, WORKLOAD, "a + b, (16,), no grad", add_builders(cfg.engines), targets=t)
-    rows += time_case(cfg, WORKLOAD, "(a*b).sum() fwd+bwd, (16,)", mulsum_builders(cfg.engines), targets=t)
+    rows = time_case(cfg, WORKLOAD, "a + b, (16,), no grad", Spec(add_builders), targets=t)
+    rows += time_case(cfg, WORKLOAD, "(a*b).sum() fwd+bwd, (16,)", Spec(mulsum_builders), targets=t)
     return rows

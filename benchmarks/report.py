@@ -34,8 +34,10 @@ def markdown(rows: list[dict], meta: dict) -> str:
     lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
                  f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
+    how = ("each engine in its own worker process, the coordinator alternating their runs (paired processes)"
+           if meta.get("mode") == "processes" else "all engines in one process")
     lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "
-                 "interleaved run by run in one process; GC enabled, collected before every run. "
+                 f"interleaved run by run, {how}; GC enabled, collected before every run. "
                  "**ratio** = ours / engine of the medians, in brackets of the minima (time; peak RSS for memory; "
                  "< 1 means we are faster / smaller); **met** judges the median ratio.")
     lines += ["", "| workload | case | engine | median | min–max | ratio ours/engine | target | met | note |",

@@ -13,6 +13,7 @@ import functools
 import random
 
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "7 scalar Value MLP"
 
@@ -43,6 +44,6 @@ def builders(engines: dict, fused: bool, points: int = 100) -> dict:
 def run(cfg: Config) -> list[dict]:
     t = {"micrograd": (1 / 3, ">= 3x faster")}
     n = 20 if cfg.quick else 100
-    rows = time_case(cfg, WORKLOAD, f"{n} points, micrograd-shaped graph", builders(cfg.engines, False, n), targets=t)
-    rows += time_case(cfg, WORKLOAD, f"{n} points, fused dot neurons", builders(cfg.engines, True, n), targets=t)
+    rows = time_case(cfg, WORKLOAD, f"{n} points, micrograd-shaped graph", Spec(builders, (False, n)), targets=t)
+    rows += time_case(cfg, WORKLOAD, f"{n} points, fused dot neurons", Spec(builders, (True, n)), targets=t)
     return rows

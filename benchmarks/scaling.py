@@ -16,6 +16,7 @@ import json
 from .harness import Config, row, time_case
 from .mlp import mlp_builders
 from .subproc import rss_now, rss_peak, run_child
+from .worker import Spec
 
 WORKLOAD = "9 scaling"
 BATCHES, DEPTHS = (32, 128, 512, 2048), (2, 8, 32)
@@ -40,7 +41,7 @@ def memory_child(engine: str, steps: int, torch_threads: int = 2) -> None:
 def _sweep(cfg: Config, name: str, points, make) -> list[dict]:
     rows, ratios = [], []
     for p in points:
-        rs = time_case(cfg, WORKLOAD, f"{name} {p}", make(p))
+        rs = time_case(cfg, WORKLOAD, f"{name} {p}", make(p), only=("ours", "torch"))
         rows += rs
         ratio = next((r["ratio"] for r in rs if r["engine"] == "torch" and r["ratio"]), None)
         ratios.append(ratio)
@@ -57,10 +58,8 @@ def run(cfg: Config) -> list[dict]:
     e = cfg.engines
     batches, depths = (QUICK_BATCHES, QUICK_DEPTHS) if cfg.quick else (BATCHES, DEPTHS)
     names = [n for n in ("ours", "torch") if n in e]
-    rows = _sweep(cfg, "batch", batches,
-                  lambda b: {k: v for k, v in mlp_builders(e, batch=b).items() if k in names})
-    rows += _sweep(cfg, "depth", depths,
-                   lambda d: {k: v for k, v in mlp_builders(e, widths=(256,) * d).items() if k in names})
+    rows = _sweep(cfg, "batch", batches, lambda b: Spec(mlp_builders, kwargs={"batch": b}))
+    rows += _sweep(cfg, "depth", depths, lambda d: Spec(mlp_builders, kwargs={"widths": [256] * d}))
     steps = 5 if cfg.quick else 200
     mem = {}
     threads = e["torch"].get_num_threads() if "torch" in e else 2

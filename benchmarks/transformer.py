@@ -10,6 +10,7 @@ import numpy as np
 
 from .common import load_into_torch
 from .harness import Config, time_case
+from .worker import Spec
 
 WORKLOAD = "5 Transformer fwd+bwd"
 
@@ -55,5 +56,5 @@ def builders(engines: dict, batch: int = 16, seq: int = 64) -> dict:
 
 def run(cfg: Config) -> list[dict]:
     batch, seq = (4, 16) if cfg.quick else (16, 64)
-    return time_case(cfg, WORKLOAD, f"d=128 h=4 ff=512 ({batch},{seq},128)", builders(cfg.engines, batch, seq),
+    return time_case(cfg, WORKLOAD, f"d=128 h=4 ff=512 ({batch},{seq},128)", Spec(builders, (batch, seq)),
                      targets={"torch": (1.3, "<= 1.3 x torch")})

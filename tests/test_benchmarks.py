@@ -100,6 +100,29 @@ def test_full_run_writes_results_md(tmp_path):
     assert {r["case"] for r in res["results"]} == {"(1024x1024) @ (1024x1024)", "(128x784) @ (784x256)"}
 
 
+def test_paired_processes_mode(tmp_path):
+    """Each engine in its own worker process (the default of a full run): same rows, same first losses."""
+    res = cli.run(quick=True, only="2", repeats=2, out_dir=str(tmp_path), mode="processes", verbose=False)
+    rows = res["results"]
+    assert [r["error"] for r in rows] == [None] * len(rows)
+    assert {r["mode"] for r in rows} == {"paired processes"}
+    by = {r["engine"]: r for r in rows}
+    assert by["ours"]["repeats"] == 2
+    if "torch" in by:
+        assert by["torch"]["loss_rel_diff"] < 1e-4 and by["torch"]["ratio"] > 0
+    assert "paired processes" in (tmp_path / "results.md").read_text()
+    with pytest.raises(ValueError, match="mode must be"):
+        cli.run(quick=True, only="1", mode="threads")
+
+
+def test_worker_reports_a_failing_build():
+    from benchmarks.worker import Spec, measure_isolated
+
+    timings, errors = measure_isolated(Spec(_broken_builders), ["ours"], repeats=1, warmup=1, min_run=0.0,
+                                       torch_threads=1)
+    assert timings == {} and "ZeroDivisionError" in errors["ours"]
+
+
 def test_cli_main(tmp_path, capsys):
     assert cli.main(["--quick", "--only", "overhead", "--repeats", "1", "--out-dir", str(tmp_path)]) == 0
     assert "1 per-op overhead" in capsys.readouterr().out
@@ -161,3 +184,7 @@ def test_optional_engines_skip_cleanly():
     for b in (overhead.add_builders(engines), overhead.mulsum_builders(engines), mlp.mlp_builders(engines),
               matmul.builders(engines, (2, 3), (3, 4))):
         assert "tinygrad" not in b and "jax" not in b and "ours" in b
+
+
+def _broken_builders(engines):
+    return {"ours": lambda: 1 / 0}

@@ -10,12 +10,15 @@ the column kernel: 2.3-2.5 ms on one thread every run, 1.9 / 7.9 / 15 ms on two 
 
 The thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
 (slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy builds), ``one_thread`` does nothing.
+``autograd.kernels.rnn.serial_blas`` does the same through threadpoolctl for the recurrent layers; the two can
+nest either way (whoever finds one thread already set leaves the count alone) and should become one helper.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import threading
 
 __all__: list[str] = []
 
@@ -50,22 +53,31 @@ def _find():
 _FUNCS = _find()
 
 
+_lock = threading.Lock()
+_state = {"depth": 0, "before": 1}  # nested or concurrent users: the first in sets one thread, the last out restores
+
+
 @contextlib.contextmanager
 def one_thread():
-    """numpy's BLAS calls inside the block run on one thread; the previous count is restored after."""
+    """numpy's BLAS calls inside the block run on one thread; the count from before is restored by the last user
+    out (nested blocks and blocks on several Python threads share one reference count)."""
     if _FUNCS is None:
         yield
         return
     set_, get_ = _FUNCS
-    before = get_()
-    if before == 1:
-        yield
-        return
-    set_(1)
+    with _lock:
+        if _state["depth"] == 0:
+            _state["before"] = get_()
+            if _state["before"] != 1:
+                set_(1)
+        _state["depth"] += 1
     try:
         yield
     finally:
-        set_(before)
+        with _lock:
+            _state["depth"] -= 1
+            if _state["depth"] == 0 and _state["before"] != 1:
+                set_(_state["before"])
 
 
 def available() -> bool:

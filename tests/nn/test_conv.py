@@ -312,3 +312,8 @@ def test_one_thread_blas_block_restores_the_thread_count():
     with pytest.raises(ZeroDivisionError), _blas.one_thread():
         1 / 0
     assert _blas.num_threads() == before
+    with _blas.one_thread():  # nested: the inner exit keeps one thread, the outer restores
+        with _blas.one_thread():
+            assert _blas.num_threads() == 1
+        assert _blas.num_threads() == 1
+    assert _blas.num_threads() == before

@@ -8,10 +8,13 @@ wall / 12-14 ms CPU with the conv GEMMs on one thread; on a calmer machine (load
 against 11.7 or 24.4 ms (two runs) with two. Per call, Conv2d(16, 32, 3, p=1) forward on (64, 16, 14, 14) through
 the column kernel: 2.3-2.5 ms on one thread every run, 1.9 / 7.9 / 15 ms on two threads in three runs.
 
-The thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
+The recurrent layers use it too: a recurrence's per-step matmuls are small (B x H by H x G) and strictly
+sequential, so a second BLAS thread saves little there and costs a synchronisation (or, on busy cores, a
+scheduler time slice) per step; their big matmuls (input projection, weight gradients) run outside the block.
+
+Every OpenBLAS the process has loaded is controlled: numpy's, and scipy's, which Numba's ``np.dot`` calls. The
+thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
 (slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy builds), ``one_thread`` does nothing.
-``autograd.kernels.rnn.serial_blas`` does the same through threadpoolctl for the recurrent layers; the two can
-nest either way (whoever finds one thread already set leaves the count alone) and should become one helper.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ import threading
 __all__: list[str] = []
 
 
-def _find():
-    """(set_num_threads, get_num_threads) of the OpenBLAS numpy loaded, or None."""
+def _find() -> list:
+    """(set_num_threads, get_num_threads) of every OpenBLAS loaded (numpy's and scipy's)."""
     import numpy  # noqa: F401  (loads its BLAS)
 
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls; optional)
+    except ImportError:
+        pass
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
     except OSError:
-        return None
+        return []
+    found = []
     for path in sorted(paths):
         try:
             lib = ctypes.CDLL(path)
@@ -46,45 +54,58 @@ def _find():
                 continue
             set_.argtypes, set_.restype = [ctypes.c_int], None
             get_.argtypes, get_.restype = [], ctypes.c_int
-            return set_, get_
-    return None
+            found.append((set_, get_))
+            break
+    return found
 
 
-_FUNCS = _find()
+_FUNCS: list | None = None  # found on first use, once the BLAS libraries are loaded
+
+
+def _funcs() -> list:
+    global _FUNCS
+    if _FUNCS is None:
+        _FUNCS = _find()
+    return _FUNCS
 
 
 _lock = threading.Lock()
-_state = {"depth": 0, "before": 1}  # nested or concurrent users: the first in sets one thread, the last out restores
+# nested or concurrent users: the first in sets one thread, the last out restores
+_state: dict = {"depth": 0, "before": []}
 
 
 @contextlib.contextmanager
 def one_thread():
-    """numpy's BLAS calls inside the block run on one thread; the count from before is restored by the last user
-    out (nested blocks and blocks on several Python threads share one reference count)."""
-    if _FUNCS is None:
+    """BLAS calls inside the block run on one thread; the counts from before are restored by the last user out
+    (nested blocks and blocks on several Python threads share one reference count)."""
+    funcs = _funcs()
+    if not funcs:
         yield
         return
-    set_, get_ = _FUNCS
     with _lock:
         if _state["depth"] == 0:
-            _state["before"] = get_()
-            if _state["before"] != 1:
-                set_(1)
+            _state["before"] = [get_() for _, get_ in funcs]
+            for (set_, _), n in zip(funcs, _state["before"]):
+                if n != 1:
+                    set_(1)
         _state["depth"] += 1
     try:
         yield
     finally:
         with _lock:
             _state["depth"] -= 1
-            if _state["depth"] == 0 and _state["before"] != 1:
-                set_(_state["before"])
+            if _state["depth"] == 0:
+                for (set_, _), n in zip(funcs, _state["before"]):
+                    if n != 1:
+                        set_(n)
 
 
 def available() -> bool:
-    """True if numpy's OpenBLAS thread count can be set (``one_thread`` has an effect)."""
-    return _FUNCS is not None
+    """True if a BLAS thread count can be set (``one_thread`` has an effect)."""
+    return bool(_funcs())
 
 
 def num_threads() -> int | None:
     """numpy's OpenBLAS thread count now, or None if unknown."""
-    return None if _FUNCS is None else _FUNCS[1]()
+    funcs = _funcs()
+    return funcs[0][1]() if funcs else None

@@ -15,61 +15,12 @@ gates, from which the caller gets the weight and input gradients with one matmul
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from numba import njit
 
 
 def _order(T: int, reverse: bool) -> range:
     return range(T - 1, -1, -1) if reverse else range(T)
-
-
-_BLAS: list | None = None
-
-
-def _blas_controllers() -> list:
-    """threadpoolctl's handles on the loaded BLAS libraries (numpy's, and scipy's that Numba's np.dot calls)."""
-    global _BLAS
-    if _BLAS is None:
-        try:
-            import scipy.linalg.cython_blas  # noqa: F401  (loaded first, so that it is found and controlled too)
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
-        except Exception:  # threadpoolctl or scipy missing: leave the thread counts alone
-            _BLAS = []
-    return _BLAS
-
-
-class serial_blas:
-    """Context manager: BLAS runs single-threaded inside. A recurrence's per-step matmuls are small (B x H by
-    H x G) and strictly sequential: a second BLAS thread saves little there and costs a synchronisation per
-    step, or a scheduler time slice per step when the cores are busy. The big matmuls (input projection,
-    weight gradients) run outside, with every thread."""
-
-    _lock = threading.Lock()
-    _depth = 0  # nested or concurrent users: the first in sets one thread, the last out restores
-    _prev: list = []
-
-    def __enter__(self) -> None:
-        cls = serial_blas
-        with cls._lock:
-            if cls._depth == 0:
-                cls._prev = [(c, c.get_num_threads()) for c in _blas_controllers()]
-                for c, n in cls._prev:
-                    if n != 1:
-                        c.set_num_threads(1)
-            cls._depth += 1
-
-    def __exit__(self, *exc) -> None:
-        cls = serial_blas
-        with cls._lock:
-            cls._depth -= 1
-            if cls._depth == 0:
-                for c, n in cls._prev:
-                    if n != 1:
-                        c.set_num_threads(n)
 
 
 # ---------------------------------------------------------------- LSTM

@@ -23,6 +23,7 @@ import numpy as np
 from ..function import Op
 from ..grad_mode import _mode, enable_grad
 from ..kernels import rnn as K
+from ..kernels._blas import one_thread
 from ..tensor import _make
 
 __all__: list[str] = []
@@ -85,7 +86,7 @@ def _gather(results: list, kinds: tuple) -> list:
 
 
 def _run_chunks(fn, items) -> list:
-    with K.serial_blas():
+    with one_thread():
         return _parallel(fn, items)
 
 

@@ -111,7 +111,7 @@ class Worker:
 
 
 def measure_isolated(spec: Spec, engines: list[str], repeats: int, warmup: int, min_run: float,
-                     torch_threads: int, settle: float = 0.1) -> tuple[dict, dict]:
+                     torch_threads: int, settle: float = 0.3) -> tuple[dict, dict]:
     """Like ``harness.measure`` with one worker process per engine. Returns (timings, errors by engine)."""
     from .harness import Timing
 

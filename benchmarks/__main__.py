@@ -1,9 +1,11 @@
-"""``python -m benchmarks [--quick] [--only 1,mlp,...] [--repeats N] [--out-dir DIR]``: run the suite.
+"""``python -m benchmarks [--quick] [--only 1,mlp,...] [--repeats N] [--out-dir DIR] [--mode M]``: run the suite.
 
 Runs every workload (numbers or names below) on every installed engine, prints the Markdown table, writes
 ``results.json`` and ``results.md`` to ``--out-dir`` (default ``benchmarks/results/``, git-ignored), and a full
-run (not ``--quick``) also writes the table to ``benchmarks/RESULTS.md``. ``--quick`` is the CI smoke run:
-3 repeats, short runs, shorter sweeps; it checks that the suite runs, not any speed.
+run of every workload (no ``--quick``, no ``--only``) also writes the table to ``benchmarks/RESULTS.md``.
+A full run times each engine in its own worker process (paired processes, ``benchmarks.worker``). ``--quick``
+is the CI smoke run: 2 repeats of one call, smaller shapes and sweeps, all in one process; it checks that the
+suite runs, not any speed.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def run(quick: bool = False, only: str | None = None, repeats: int | None = None
         out_dir: str | None = None, results_md: str | None = None, verbose: bool = True,
         torch_threads: int = TORCH_THREADS, mode: str | None = None) -> dict:
     """Run the chosen workloads; return ``{"meta", "results", "paths"}``. ``results_md`` defaults to
-    ``benchmarks/RESULTS.md`` for a full run (``""`` to not write it) and is not written by a quick run.
+    ``benchmarks/RESULTS.md`` for a full run of every workload (``""`` to not write it); a quick run or an
+    ``--only`` selection does not write it.
     ``mode``: "processes" (paired processes, the default of a full run) or "inprocess" (default of --quick)."""
     if mode is None:
         mode = "inprocess" if quick else "processes"
@@ -76,7 +79,7 @@ def run(quick: bool = False, only: str | None = None, repeats: int | None = None
     meta["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     meta["seconds"] = round(time.perf_counter() - t_all, 1)
     if results_md is None:
-        results_md = "" if quick else os.path.join(HERE, "RESULTS.md")
+        results_md = "" if quick or only else os.path.join(HERE, "RESULTS.md")  # only a complete full run
     paths = write(rows, meta, out_dir or os.path.join(HERE, "results"), results_md or None)
     return {"meta": meta, "results": rows, "paths": paths}
 

@@ -126,6 +126,10 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, g):
         b, a = ctx.saved_tensors
+        if not _mode.enabled:  # not recording a graph: the forward's array product, without graph bookkeeping
+            gd = g._data
+            return (_make(np.asarray(_binary_forward("mul", np.multiply, gd, b._data))) if b is not None else None,
+                    _make(np.asarray(_binary_forward("mul", np.multiply, gd, a._data))) if a is not None else None)
         return (g * b if b is not None else None), (g * a if a is not None else None)
 
 

@@ -7,8 +7,6 @@ fan_in is computed from the weight (for transposed convolutions: weight.shape[1]
 
 from __future__ import annotations
 
-import math
-
 import autograd
 from autograd.tensor import Tensor
 
@@ -91,11 +89,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         nd = self._nd

@@ -25,45 +25,28 @@ def _order(T: int, reverse: bool) -> range:
 
 # ---------------------------------------------------------------- LSTM
 @njit(cache=True, nogil=True)
-def _lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr, proj, reverse, dgates, dh_all):
-    T, B, G = gates.shape
+def _lstm_backward_step(g_t, tc_t, cprev, dh, gadd, dc, dg_t):
+    """One step of the reverse recurrence, elementwise: d = dh + gadd is the gradient of the step's (unprojected)
+    hidden output; writes dg_t, the gradient of the pre-activation gates, and carries dc back one step."""
+    B, G = g_t.shape
     H = G // 4
-    dh = ghn.copy()
-    dc = gcn.copy()
-    dhr = np.empty((B, H), gates.dtype)
-    for s in range(T):
-        t = s if reverse else T - 1 - s
-        tp = t + 1 if reverse else t - 1
-        cprev = cs[tp] if 0 <= tp < T else c0
-        dh += gout[t]
-        if proj:
-            dh_all[t] = dh
-            np.dot(dh, w_hr, dhr)
-        else:
-            dhr[:, :] = dh
-        dg_t = dgates[t]
-        for b in range(B):
-            g = gates[t, b]
-            dg = dg_t[b]
-            tc_b = tcs[t, b]
-            cp = cprev[b]
-            d_b = dhr[b]
-            dc_b = dc[b]
-            for j in range(H):
-                gi = g[j]
-                gf = g[H + j]
-                gg = g[2 * H + j]
-                go = g[3 * H + j]
-                tc = tc_b[j]
-                d = d_b[j]
-                dcn = dc_b[j] + d * go * (1 - tc * tc)
-                dg[j] = dcn * gg * gi * (1 - gi)
-                dg[H + j] = dcn * cp[j] * gf * (1 - gf)
-                dg[2 * H + j] = dcn * gi * (1 - gg * gg)
-                dg[3 * H + j] = d * tc * go * (1 - go)
-                dc_b[j] = dcn * gf
-        np.dot(dg_t, w_hh, dh)
-    return dh, dc
+    for b in range(B):  # one 1-D view per gate: LLVM vectorizes the j loop (3x faster than indexing g[H + j])
+        gi_, gf_, gg_, go_ = g_t[b, :H], g_t[b, H:2 * H], g_t[b, 2 * H:3 * H], g_t[b, 3 * H:]
+        di_, df_, dg_, do_ = dg_t[b, :H], dg_t[b, H:2 * H], dg_t[b, 2 * H:3 * H], dg_t[b, 3 * H:]
+        tc_b, cp, d_b, a_b, dc_b = tc_t[b], cprev[b], dh[b], gadd[b], dc[b]
+        for j in range(H):
+            gi = gi_[j]
+            gf = gf_[j]
+            gg = gg_[j]
+            go = go_[j]
+            tc = tc_b[j]
+            d = d_b[j] + a_b[j]
+            dcn = dc_b[j] + d * go * (1 - tc * tc)
+            di_[j] = dcn * gg * gi * (1 - gi)
+            df_[j] = dcn * cp[j] * gf * (1 - gf)
+            dg_[j] = dcn * gi * (1 - gg * gg)
+            do_[j] = d * tc * go * (1 - go)
+            dc_b[j] = dcn * gf
 
 
 @njit(cache=True, nogil=True)
@@ -72,15 +55,16 @@ def _lstm_gates(a, c, cn):
     cn = f c + i g. One call instead of five numpy ufunc calls per step."""
     B, G = a.shape
     H = G // 4
-    for b in range(B):
-        row = a[b]
+    for b in range(B):  # 1-D views per gate, so the j loop vectorizes
+        ai, af, ag, ao = a[b, :H], a[b, H:2 * H], a[b, 2 * H:3 * H], a[b, 3 * H:]
+        c_b, cn_b = c[b], cn[b]
         for j in range(H):
-            gi = 0.5 * row[j] + 0.5
-            gf = 0.5 * row[H + j] + 0.5
-            row[j] = gi
-            row[H + j] = gf
-            row[3 * H + j] = 0.5 * row[3 * H + j] + 0.5
-            cn[b, j] = gf * c[b, j] + gi * row[2 * H + j]
+            gi = 0.5 * ai[j] + 0.5
+            gf = 0.5 * af[j] + 0.5
+            ai[j] = gi
+            af[j] = gf
+            ao[j] = 0.5 * ao[j] + 0.5
+            cn_b[j] = gf * c_b[j] + gi * ag[j]
 
 
 def lstm_gate_scale(G: int, dtype) -> np.ndarray:
@@ -134,18 +118,37 @@ def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False, xg_scaled=False):
 
 def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=False):
     """Backward of ``lstm_forward``: returns dgates (T,B,4H) with respect to the pre-activation gates,
-    dh0, dc0, and dh_all (T,B,P) the total gradient of each projected output (None without projection)."""
+    dh0, dc0, and dh_all (T,B,P) the total gradient of each projected output (None without projection).
+    The loop over time is in Python: each step is one Numba elementwise call and numpy's matmul (numpy's OpenBLAS
+    runs this (B, 4H) x (4H, H) product in 29 us at B=16, H=128; Numba's np.dot, through scipy's, in 47 us)."""
     T, B, G = gates.shape
+    H = G // 4
     dt = gates.dtype
     proj = w_hr is not None
-    P = w_hr.shape[0] if proj else G // 4
     dgates = np.empty((T, B, G), dt)
-    dh_all = np.empty((T, B, P) if proj else (0, 0, 0), dt)
-    w_hr_c = np.ascontiguousarray(w_hr, dt) if proj else np.empty((0, 0), dt)
-    dh0, dc0 = _lstm_backward(np.ascontiguousarray(gout, dt), np.ascontiguousarray(ghn, dt),
-                              np.ascontiguousarray(gcn, dt), gates, cs, tcs, np.ascontiguousarray(c0, dt),
-                              np.ascontiguousarray(w_hh, dt), w_hr_c, proj, reverse, dgates, dh_all)
-    return dgates, dh0, dc0, (dh_all if proj else None)
+    dh_all = np.empty((T, B, w_hr.shape[0]), dt) if proj else None
+    gout = np.ascontiguousarray(gout, dt)
+    w_hh = np.ascontiguousarray(w_hh, dt)
+    c0 = np.ascontiguousarray(c0, dt)
+    dh = np.array(ghn, dt, order="C")
+    dc = np.array(gcn, dt, order="C")
+    if proj:
+        w_hr = np.ascontiguousarray(w_hr, dt)
+        dhr = np.empty((B, H), dt)
+        zero = np.zeros((B, H), dt)
+    for s in range(T):
+        t = s if reverse else T - 1 - s
+        tp = t + 1 if reverse else t - 1
+        cprev = cs[tp] if 0 <= tp < T else c0
+        if proj:
+            dh += gout[t]
+            dh_all[t] = dh
+            np.matmul(dh, w_hr, out=dhr)
+            _lstm_backward_step(gates[t], tcs[t], cprev, dhr, zero, dc, dgates[t])
+        else:
+            _lstm_backward_step(gates[t], tcs[t], cprev, dh, gout[t], dc, dgates[t])
+        np.matmul(dgates[t], w_hh, out=dh)
+    return dgates, dh, dc, dh_all
 
 
 # ---------------------------------------------------------------- GRU

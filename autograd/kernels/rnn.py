@@ -8,9 +8,11 @@ Gate layouts are PyTorch's: LSTM rows [i, f, g, o], GRU rows [r, z, n].
 Forward loops over time in Python with numpy's SIMD ufuncs, writing into preallocated buffers (a sigmoid is
 ``0.5 tanh(x/2) + 0.5``: one vectorized tanh for all gates, no overflow); a scalar Numba loop would call libm's
 exp/tanh per element, several times slower here (no SVML). It returns what backward needs (activated gates,
-cell states and their tanh). Backward has no transcendental left, so it is one Numba call for the whole
-sequence (the recurrent matmul of each step included); it returns the gradient of each step's pre-activation
-gates, from which the caller gets the weight and input gradients with one matmul each.
+cell states and their tanh). Backward has no transcendental left: for GRU and Elman RNN it is one Numba call for
+the whole sequence (the recurrent matmul of each step included); for LSTM a Python loop of one Numba elementwise
+call and one numpy matmul per step (numpy's OpenBLAS is faster than the one Numba's np.dot reaches through scipy
+at these sizes, see ``lstm_backward``). It returns the gradient of each step's pre-activation gates, from which
+the caller gets the weight and input gradients with one matmul each.
 """
 
 from __future__ import annotations

@@ -91,12 +91,13 @@ def _run_chunks(fn, items) -> list:
 
 
 _SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
+_CPUS = os.cpu_count() or 1  # read once: os.cpu_count() costs ~6 us a call here
 _POOL: dict = {}  # pid -> executor: a forked child (DataLoader workers) makes its own, the parent's thread is gone
 
 
 def _batch_chunks(B: int) -> list:
     """Batch row ranges processed concurrently: two halves of a large batch on a machine with two or more cores."""
-    if B >= _SPLIT_MIN_BATCH and (os.cpu_count() or 1) >= 2:
+    if B >= _SPLIT_MIN_BATCH and _CPUS >= 2:
         return [(0, B // 2), (B // 2, B)]
     return [(0, B)]
 

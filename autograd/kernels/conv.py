@@ -19,9 +19,9 @@ version it replaced (which ran OpenBLAS on 2 threads) vs PyTorch (2 threads): Co
 (64, 1, 28, 28) forward 0.43 / 0.74 / 0.19 ms, weight grad 0.30 / 0.80 / 0.18; Conv2d(16, 32, 3, p=1) on
 (64, 16, 14, 14) forward 2.06 / 1.67-2.5 / 0.81, input grad 1.7-2.1 / 2.2-11.9 / 0.75, weight grad 1.7 / 2.3-3.7
 / 0.67 (the ranges are the 2-thread BLAS runs' spread).
-Not kept: batch halves on two Python threads (numpy/Numba release the GIL): the strided copies ran 2x faster but
-concurrent single-thread OpenBLAS GEMMs did not overlap (10 x (6272, 144) @ (144, 32): 13.5 ms serial, 11-14 ms on
-two threads); the forward's rows kept for the weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for
+Batch blocks on two Python threads (``_run_blocks``, ``TWO_THREADS``) are written and tested but off by default:
+they halve the conv GEMM pieces alone but lose in the CNN step while an OpenBLAS worker spins (see there). Not
+kept: the forward's rows kept for the weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for
 the row forward (2.6 vs 2.0 ms); a Numba direct convolution for C_in = 1 (row-wise FMAs into the NCHW output:
 4.2 ms vs 0.43, not vectorised). Earlier: Numba direct-convolution loops were 3-15x slower than im2col + BLAS and
 a Numba im2col slower than numpy's strided copy; the serial Numba col2im beats numpy's kh * kw strided adds
@@ -30,6 +30,9 @@ are tested against.
 """
 
 from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -153,14 +156,45 @@ def _padded_nhwc(x, padding, extra_hw) -> np.ndarray:
     return xp
 
 
-def _row_windows(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
-    """A read-only (N, Ho, Wo, kh, kw, C) view of the windows of x's padded channels-last copy."""
+def _padded_row_windows(x, k_hw, stride, padding, dilation, out_hw) -> tuple[np.ndarray, np.ndarray]:
+    """x's padded channels-last copy (N, Hp, Wp, C) and a read-only (N, Ho, Wo, kh, kw, C) view of its windows."""
     xp = _padded_nhwc(x, padding, _extra(x.shape[2:], k_hw, stride, padding, dilation, out_hw))
     n, c = x.shape[:2]
     s = xp.strides
-    return as_strided(xp, (n, out_hw[0], out_hw[1], k_hw[0], k_hw[1], c),
-                      (s[0], s[1] * stride[0], s[2] * stride[1], s[1] * dilation[0], s[2] * dilation[1], s[3]),
-                      writeable=False)
+    return xp, as_strided(xp, (n, out_hw[0], out_hw[1], k_hw[0], k_hw[1], c),
+                          (s[0], s[1] * stride[0], s[2] * stride[1], s[1] * dilation[0], s[2] * dilation[1], s[3]),
+                          writeable=False)
+
+
+def _row_windows(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
+    """A read-only (N, Ho, Wo, kh, kw, C) view of the windows of x's padded channels-last copy."""
+    return _padded_row_windows(x, k_hw, stride, padding, dilation, out_hw)[1]
+
+
+@njit(cache=True, nogil=True)
+def _im2row_numba(xp, rows, s0, sh, sw, dh, dw):
+    """rows[b, y, z, i, j, c] = xp[s0 + b, y s + i d, z s + j d, c] (xp padded channels-last; runs of C floats).
+    Unlike numpy's copy from the strided window view, it releases the GIL, so two threads can copy at once."""
+    nb, ho, wo, kh, kw, c = rows.shape
+    for b in range(nb):
+        for y in range(ho):
+            for z in range(wo):
+                for i in range(kh):
+                    r = y * sh + i * dh
+                    for j in range(kw):
+                        q = z * sw + j * dw
+                        for ch in range(c):
+                            rows[b, y, z, i, j, ch] = xp[s0 + b, r, q, ch]
+    return rows
+
+
+def _copy_rows(xp, win, rows, s0, e, stride, dilation) -> None:
+    """rows = win[s0:e] (``win`` the window view of the padded channels-last ``xp``, see ``_padded_row_windows``):
+    the nogil Numba copy for float32/float64 when blocks may run on two threads, numpy's otherwise."""
+    if TWO_THREADS and _numba_ok(xp, rows):
+        _im2row_numba(xp, rows, s0, stride[0], stride[1], dilation[0], dilation[1])
+    else:
+        np.copyto(rows, win[s0:e])
 
 
 def im2row(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
@@ -178,7 +212,47 @@ def _batch_blocks(n: int, image_bytes: int):
     return step, [(s, min(n, s + step)) for s in range(0, n, step)]
 
 
-@njit(cache=True)
+TWO_THREADS = False  # off: see ``_run_blocks`` (wins only when no OpenBLAS worker is left spinning)
+TWO_THREADS_MIN_BYTES = 1 << 21
+_pool: list = []  # one worker thread, made on first use
+
+
+def _run_blocks(work, blocks, total_bytes: int) -> None:
+    """``work(i, s0, e, side)`` for every batch block ``i``. With ``TWO_THREADS``, more than one block and rows of at
+    least ``TWO_THREADS_MIN_BYTES`` in all: on two threads, the caller (side 0) and a worker (side 1), each taking
+    the next block until none is left (a worker that wakes late just takes fewer). Blocks write disjoint outputs;
+    the Numba im2row/row2im (nogil), the GEMMs (each on one BLAS thread) and the transposing copies release the GIL
+    (numpy's copy from the window view does not, hence ``_im2row_numba``), so the two overlap.
+
+    Measured (float32, 2 cores, load ~1): Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14) alone, forward 2.2 -> 1.3
+    ms, input grad 1.8 -> 1.0, weight grad 1.8 -> 1.1. In the benchmark CNN step it wins only if no OpenBLAS
+    worker thread is spinning: any BLAS call on 2 threads (Linear's small matmuls, outside ``one_thread``) leaves
+    one busy-waiting for ~0.1 s, i.e. through the whole step, and our worker then shares its core. In-process,
+    200 steps: Linear on 2 BLAS threads 10.3 ms serial, 11.2-11.7 ms with two threads; Linear's forward/backward
+    wrapped in ``one_thread``: 11.2-11.7 ms serial, 8.5-10.1 ms with two threads. Also slower with the
+    ``OPENBLAS_NUM_THREADS=1`` environment (10.8 -> 12.4 ms). So off by default."""
+    if not TWO_THREADS or len(blocks) < 2 or total_bytes < TWO_THREADS_MIN_BYTES:
+        for i, (s0, e) in enumerate(blocks):
+            work(i, s0, e, 0)
+        return
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(1, thread_name_prefix="conv"))
+    counter = itertools.count()  # next() is atomic under the GIL
+
+    def loop(side):
+        for i in iter(counter.__next__, None):
+            if i >= len(blocks):
+                return
+            work(i, blocks[i][0], blocks[i][1], side)
+
+    fut = _pool[0].submit(loop, 1)
+    try:
+        loop(0)
+    finally:
+        fut.result()
+
+
+@njit(cache=True, nogil=True)
 def _row2im_numba(rows, xp, sh, sw, dh, dw):
     """xp[n, y s + i d, z s + j d, c] += rows[n, y, z, i, j, c] (channels-last, the inner loop contiguous)."""
     n, ho, wo, kh, kw, c = rows.shape
@@ -235,72 +309,90 @@ def _w_rows(w: np.ndarray) -> np.ndarray:
 
 
 def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarray:
-    """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, a batch block at a time, then one transposing copy (with
-    the bias) to NCHW."""
-    win = _row_windows(x, w.shape[2:], stride, padding, dilation, out_hw)
+    """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, a batch block at a time, then a transposing copy of the
+    block to NCHW (the bias added at the end); with ``TWO_THREADS`` the blocks run on two threads (``_run_blocks``)."""
+    xp, win = _padded_row_windows(x, w.shape[2:], stride, padding, dilation, out_hw)
     n, p, kk = x.shape[0], out_hw[0] * out_hw[1], int(np.prod(win.shape[3:]))
+    o = w.shape[0]
     wt = _w_rows(w).T
     step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
-    yr = np.empty((n * p, w.shape[0]), dtype=np.result_type(x, w))
-    for s0, e in blocks:
-        rows = buf[:e - s0]
-        np.copyto(rows, win[s0:e])
-        np.matmul(rows.reshape(-1, kk), wt, out=yr[s0 * p:e * p])
-    yr = yr.reshape(n, out_hw[0], out_hw[1], w.shape[0]).transpose(0, 3, 1, 2)
-    y = np.empty(yr.shape, dtype=yr.dtype)
-    if b is None:
-        np.copyto(y, yr)
-    else:
-        np.add(yr, b.reshape(1, -1, 1, 1), out=y)
+    bufs = [np.empty((step,) + win.shape[1:], dtype=x.dtype) for _ in range(1 + TWO_THREADS)]
+    dtype = np.result_type(x, w)
+    yr = np.empty((n * p, o), dtype=dtype)
+    y = np.empty((n, o) + tuple(out_hw), dtype=dtype)
+    bias = None if b is None else b.reshape(1, -1, 1, 1)
+
+    def work(_i, s0, e, side):
+        rows = bufs[side][:e - s0]
+        _copy_rows(xp, win, rows, s0, e, stride, dilation)
+        yb = yr[s0 * p:e * p]
+        np.matmul(rows.reshape(-1, kk), wt, out=yb)
+        np.copyto(y[s0:e], yb.reshape(e - s0, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
+
+    _run_blocks(work, blocks, n * p * kk * x.itemsize)
+    if bias is not None:
+        y += bias
     return y
 
 
 def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: 1.7 ms vs 2.1 ms after a
-    transposing copy of g, Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14)), then row2im (channels-last), a batch block
-    at a time, and one transposing copy to NCHW."""
+    transposing copy of g, Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14)), then row2im (channels-last) and a
+    transposing copy to NCHW, a batch block at a time; with ``TWO_THREADS`` the blocks run on two threads
+    (``_run_blocks``)."""
     n, c, h, wd = x_shape
     out_hw = g.shape[2:]
     (pt, pb), (pl, pr) = padding
     eh, ew = _extra((h, wd), w.shape[2:], stride, padding, dilation, out_hw)
     xp = np.zeros((n, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=np.result_type(g, w))
+    gx = np.empty((n, c, h, wd), dtype=xp.dtype)
     p, (kh, kw) = out_hw[0] * out_hw[1], w.shape[2:]
     kk = kh * kw * c
     wr = _w_rows(w)
     gt = g.reshape(n, g.shape[1], p).transpose(0, 2, 1)  # (N, P, O) view: g read in place, no transposing copy
     step, blocks = _batch_blocks(n, p * kk * xp.itemsize)
-    buf = np.empty((step * p, kk), dtype=xp.dtype)
+    bufs = [np.empty((step * p, kk), dtype=xp.dtype) for _ in range(1 + TWO_THREADS)]
     fast = _numba_ok(xp)
-    for s0, e in blocks:
-        drows = buf[:(e - s0) * p]
+
+    def work(_i, s0, e, side):
+        drows = bufs[side][:(e - s0) * p]
         np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
         if fast:
             _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp[s0:e], stride[0], stride[1],
                           dilation[0], dilation[1])
         else:
             xp[s0:e] = _row2im_padded_numpy(drows, xp[s0:e], (kh, kw), stride, dilation, out_hw)
-    return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + wd].transpose(0, 3, 1, 2))
+        np.copyto(gx[s0:e], xp[s0:e, pt:pt + h, pl:pl + wd].transpose(0, 3, 1, 2))
+
+    _run_blocks(work, blocks, n * p * kk * xp.itemsize)
+    return gx
 
 
 def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: gw (O, kh kw C) = sum over images of g[n] (O, Ho Wo) @ rows[n] (Ho Wo, kh kw C), a batch
     block at a time (batched matmul reading g in place: 1.6 ms vs 2.0 ms for g_rows^T @ rows on Conv2d(16, 32, 3,
-    p=1), (64, 16, 14, 14))."""
-    win = _row_windows(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
+    p=1), (64, 16, 14, 14)); with ``TWO_THREADS`` the blocks run on two threads (``_run_blocks``), each block's
+    sum kept and the sums added in block order (the same result whatever the split)."""
+    xp, win = _padded_row_windows(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
     n, p, kk = x.shape[0], g.shape[2] * g.shape[3], int(np.prod(win.shape[3:]))
     g3 = g.reshape(n, g.shape[1], p)
     step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
+    bufs = [np.empty((step,) + win.shape[1:], dtype=x.dtype) for _ in range(1 + TWO_THREADS)]
     dtype = np.result_type(x, g)
-    gw = np.zeros((w_shape[0], kk), dtype=dtype)
-    part = np.empty((step, w_shape[0], kk), dtype=dtype)
-    for s0, e in blocks:
-        rows = buf[:e - s0]
-        np.copyto(rows, win[s0:e])
-        prod = part[:e - s0]
+    parts = [np.empty((step, w_shape[0], kk), dtype=dtype) for _ in range(1 + TWO_THREADS)]
+    sums = np.empty((len(blocks), w_shape[0], kk), dtype=dtype)
+
+    def work(i, s0, e, side):
+        rows = bufs[side][:e - s0]
+        _copy_rows(xp, win, rows, s0, e, stride, dilation)
+        prod = parts[side][:e - s0]
         np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
-        gw += prod.sum(axis=0)
+        np.sum(prod, axis=0, out=sums[i])
+
+    _run_blocks(work, blocks, n * p * kk * x.itemsize)
+    gw = np.zeros((w_shape[0], kk), dtype=dtype)
+    for i in range(len(blocks)):
+        gw += sums[i]
     o, c, kh, kw = w_shape
     return np.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 

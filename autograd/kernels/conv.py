@@ -229,8 +229,11 @@ def _run_blocks(work, blocks, total_bytes: int) -> None:
     worker thread is spinning: any BLAS call on 2 threads (Linear's small matmuls, outside ``one_thread``) leaves
     one busy-waiting for ~0.1 s, i.e. through the whole step, and our worker then shares its core. In-process,
     200 steps: Linear on 2 BLAS threads 10.3 ms serial, 11.2-11.7 ms with two threads; Linear's forward/backward
-    wrapped in ``one_thread``: 11.2-11.7 ms serial, 8.5-10.1 ms with two threads. Also slower with the
-    ``OPENBLAS_NUM_THREADS=1`` environment (10.8 -> 12.4 ms). So off by default."""
+    wrapped in ``one_thread``: 11.2-11.7 ms serial, 8.5-10.1 ms with two threads. ``python -m benchmarks --only 3``
+    (paired processes, medians): as is, 10.6-10.7 ms serial vs 12.2-16.2 with two threads; with Linear's matmuls
+    in ``one_thread`` (a copy of the tree), 10.8-11.6 serial vs 9.5-9.8 with two threads (1.20-1.30 x torch, 5
+    runs, one of 12.5 on a noisy machine). Also slower with the ``OPENBLAS_NUM_THREADS=1`` environment (10.8 ->
+    12.4 ms in-process, 11.4 -> 13.2 benchmark). So off until Linear's small matmuls run on one BLAS thread."""
     if not TWO_THREADS or len(blocks) < 2 or total_bytes < TWO_THREADS_MIN_BYTES:
         for i, (s0, e) in enumerate(blocks):
             work(i, s0, e, 0)

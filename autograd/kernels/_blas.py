@@ -109,3 +109,14 @@ def num_threads() -> int | None:
     """numpy's OpenBLAS thread count now, or None if unknown."""
     funcs = _funcs()
     return funcs[0][1]() if funcs else None
+
+
+SMALL_GEMM_FLOPS = 4_000_000
+
+
+def for_gemm(m: int, k: int, n: int):
+    """``one_thread()`` for an (m x k) @ (k x n) product too small to gain from a second BLAS thread, else a
+    no-op. A second OpenBLAS thread woken by a small GEMM then spins for ~0.1 s and holds the other core, which
+    a following conv or Numba kernel needed (measured on the benchmark CNN: its Linear(1568, 10) on batch 64,
+    2 MFLOP, loses ~25 us on one thread and gives the convs their second core back)."""
+    return one_thread() if 2 * m * k * n < SMALL_GEMM_FLOPS else contextlib.nullcontext()

@@ -212,7 +212,7 @@ def _batch_blocks(n: int, image_bytes: int):
     return step, [(s, min(n, s + step)) for s in range(0, n, step)]
 
 
-TWO_THREADS = False  # off: see ``_run_blocks`` (wins only when no OpenBLAS worker is left spinning)
+TWO_THREADS = True  # see ``_run_blocks``: wins when no OpenBLAS worker is left spinning (small GEMMs use one thread)
 TWO_THREADS_MIN_BYTES = 1 << 21
 _pool: list = []  # one worker thread, made on first use
 

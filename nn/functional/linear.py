@@ -14,6 +14,7 @@ import autograd
 from autograd import dtypes
 from autograd.function import Op
 from autograd.grad_mode import _mode, no_grad
+from autograd.kernels._blas import for_gemm
 from autograd.random import rng
 from autograd.tensor import Tensor, _make
 
@@ -38,7 +39,8 @@ class Linear(Op):
         x = x.astype(dt, copy=False)
         w = w.astype(dt, copy=False)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        out = np.matmul(x, w.T)
+        with for_gemm(x.size // max(x.shape[-1], 1), w.shape[1], w.shape[0]):
+            out = np.matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -51,8 +53,10 @@ class Linear(Op):
         if not _mode.enabled:
             gd = g._data
             g2 = gd.reshape(-1, n_out)
-            gx = _make(np.matmul(gd, w._data)) if need_x else None
-            gw = _make(g2.T @ x._data.reshape(-1, x.shape[-1])) if need_w else None
+            n_in = (w if w is not None else x).shape[-1]
+            with for_gemm(g2.shape[0], n_out, n_in):
+                gx = _make(np.matmul(gd, w._data)) if need_x else None
+                gw = _make(g2.T @ x._data.reshape(-1, n_in)) if need_w else None
             gb = _make(g2.sum(0)) if need_b else None
             return gx, gw, gb
         g2 = g.reshape(-1, n_out)

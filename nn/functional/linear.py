@@ -53,10 +53,12 @@ class Linear(Op):
         if not _mode.enabled:
             gd = g._data
             g2 = gd.reshape(-1, n_out)
-            n_in = (w if w is not None else x).shape[-1]
-            with for_gemm(g2.shape[0], n_out, n_in):
-                gx = _make(np.matmul(gd, w._data)) if need_x else None
-                gw = _make(g2.T @ x._data.reshape(-1, n_in)) if need_w else None
+            gx = gw = None
+            if need_x or need_w:  # (only what needs a gradient was saved)
+                n_in = (w if need_x else x).shape[-1]
+                with for_gemm(g2.shape[0], n_out, n_in):
+                    gx = _make(np.matmul(gd, w._data)) if need_x else None
+                    gw = _make(g2.T @ x._data.reshape(-1, n_in)) if need_w else None
             gb = _make(g2.sum(0)) if need_b else None
             return gx, gw, gb
         g2 = g.reshape(-1, n_out)

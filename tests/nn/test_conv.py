@@ -366,4 +366,5 @@ def test_row_kernels_two_threads_match_serial(dtype, monkeypatch):
         for got, ref in zip(run(), serial):
             assert got.dtype == ref.dtype and got.flags.c_contiguous
             np.testing.assert_array_equal(got, ref)
-    assert len(calls) == 9 and all(len(sides) == 7 and set(sides) == {0, 1} for sides in calls)
+    # every block ran once and the worker thread took part (how the blocks split depends on the scheduler)
+    assert len(calls) == 9 and all(len(sides) == 7 and 1 in sides for sides in calls)

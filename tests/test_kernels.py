@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
+from autograd.kernels import _cblas as KB
 from autograd.kernels import _fastexp as KX
 from autograd.kernels import elementwise as KE
 from autograd.kernels import softmax as KS
@@ -40,6 +42,63 @@ def test_fexp_special_values(dtype):
     out = np.empty_like(x)
     KX.fexp_array(x, out)
     assert out[0] == 0 and out[1] == np.inf and np.isnan(out[2]) and out[3] == 0 and out[4] == np.inf and out[5] == 1
+
+
+# ---- the vectorizable tanh ----
+def test_ftanh_float32_within_two_ulp():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-12, 12, 40000), rng.uniform(-0.7, 0.7, 40000), rng.uniform(-1e-3, 1e-3, 1000),
+                        [0.625, -0.625, 0.62499994, 1e-30, -1e-30, 100.0, -100.0]]).astype(np.float32)
+    out = np.empty_like(x)
+    KX.ftanh_array(x, out)
+    ref = np.tanh(x.astype(np.float64))
+    ulps = np.abs(out - ref) / np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    assert ulps.max() < 2.0
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_ftanh_special_values(dtype):
+    x = np.array([-np.inf, np.inf, np.nan, -0.0, 0.0, 1e4, -1e4], dtype)
+    out = np.empty_like(x)
+    KX.ftanh_array(x, out)
+    assert list(out[[0, 1, 5, 6]]) == [-1, 1, 1, -1] and np.isnan(out[2])
+    assert out[3] == 0 and np.signbit(out[3]) and out[4] == 0 and not np.signbit(out[4])
+
+
+def test_ftanh_float64_is_libm_tanh(rng):
+    x = rng.standard_normal(1000) * 5
+    out = np.empty_like(x)
+    KX.ftanh_array(x, out)
+    np.testing.assert_allclose(out, np.tanh(x), rtol=1e-15, atol=0)
+
+
+# ---- the cblas gemm called from Numba ----
+@njit(cache=False)
+def _gemm_kernel(fn, a, b, c, trans_a, trans_b, beta):
+    KB.gemm(fn, a, b, c, trans_a, trans_b, beta)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+def test_cblas_gemm_matches_numpy(rng, dtype, trans_a, trans_b, beta):
+    fn = KB.address(dtype)
+    if not fn:
+        pytest.skip("numpy's BLAS is not a recognised 64-bit-int OpenBLAS")
+    a = rng.standard_normal((7, 5) if trans_a else (5, 7)).astype(dtype)
+    b = rng.standard_normal((9, 7) if trans_b else (7, 9)).astype(dtype)
+    big = rng.standard_normal((5, 12)).astype(dtype)
+    before = big.copy()
+    c = big[:, 2:11]  # a strided output: leading dimension 12
+    _gemm_kernel(fn, a, b, c, trans_a, trans_b, beta)
+    ref = (a.T if trans_a else a) @ (b.T if trans_b else b) + beta * before[:, 2:11]
+    np.testing.assert_allclose(c, ref, **_tol(dtype))
+    np.testing.assert_array_equal(big[:, :2], before[:, :2])  # nothing outside the view is touched
+    np.testing.assert_array_equal(big[:, 11:], before[:, 11:])
+
+
+def test_cblas_address_is_zero_for_other_dtypes():
+    assert KB.address(np.int32) == 0 and KB.address(np.float16) == 0
 
 
 # ---- elementwise ----

@@ -1,24 +1,32 @@
 """Whole-sequence recurrent kernels (LSTM, GRU, Elman RNN): forward and backward of one layer, one direction.
 
-Pure array functions: numpy in, numpy out, no autodiff. All arrays are time-major: ``xg`` (T, B, G) is the
-input projection ``x @ W_ih^T + b`` of every step, computed by the caller with one matmul. ``reverse`` walks
+Pure array functions: numpy in, numpy out, no autodiff. All arrays are time-major (T, B, ...). ``reverse`` walks
 time from T-1 down to 0 (the backward direction of a bidirectional layer); outputs stay at their time index.
 Gate layouts are PyTorch's: LSTM rows [i, f, g, o], GRU rows [r, z, n].
 
-Forward loops over time in Python with numpy's SIMD ufuncs, writing into preallocated buffers (a sigmoid is
-``0.5 tanh(x/2) + 0.5``: one vectorized tanh for all gates, no overflow); a scalar Numba loop would call libm's
-exp/tanh per element, several times slower here (no SVML). It returns what backward needs (activated gates,
-cell states and their tanh). Backward has no transcendental left: for GRU and Elman RNN it is one Numba call for
-the whole sequence (the recurrent matmul of each step included); for LSTM a Python loop of one Numba elementwise
-call and one numpy matmul per step (numpy's OpenBLAS is faster than the one Numba's np.dot reaches through scipy
-at these sizes, see ``lstm_backward``). It returns the gradient of each step's pre-activation gates, from which
-the caller gets the weight and input gradients with one matmul each.
-"""
+LSTM: the whole recurrence is one Numba call each way. A step of the forward is one GEMM, gates = b + [x_t, h]
+[W_ih, W_hh]^T (the input projection rides along: K = I + H costs ~1 us more than K = H, where a separate
+projection of the whole sequence plus two bias passes cost ~9 us a step), then one fused elementwise pass (the
+four gate activations, the cell update and tanh of the cell, with ``ftanh``, a tanh that vectorizes). The GEMMs
+are numpy's own OpenBLAS ``cblas_sgemm`` called from inside the loop (``_cblas``): Numba's ``np.dot`` reaches
+scipy's OpenBLAS, slower at these sizes, and a Python loop pays ~10 us of dispatch a step. Forward saves the
+stacked [x_t, h_{t-1}] of each step, so backward gets dW_ih and dW_hh with one GEMM. Where numpy's BLAS is not
+recognised the same steps run as numpy calls (``_lstm_forward_numpy``).
+
+GRU and Elman RNN: forward loops over time in Python with numpy's SIMD ufuncs, writing into preallocated buffers
+(a sigmoid is ``0.5 tanh(x/2) + 0.5``); backward is one Numba call for the whole sequence (the recurrent matmul
+of each step included). ``xg`` (T, B, G) is their input projection ``x @ W_ih^T + b``, computed by the caller.
+
+Backwards return the gradient of each step's pre-activation gates, from which the caller gets the weight and
+input gradients with one matmul each."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ._cblas import address, gemm
+from ._fastexp import as_type_of, ftanh
 
 
 def _order(T: int, reverse: bool) -> range:
@@ -54,7 +62,7 @@ def _lstm_backward_step(g_t, tc_t, cprev, dh, gadd, dc, dg_t):
 @njit(cache=True, nogil=True)
 def _lstm_gates(a, c, cn):
     """a = tanh of the scaled gates -> activations in place (sigmoid = 0.5 tanh + 0.5 for i, f, o);
-    cn = f c + i g. One call instead of five numpy ufunc calls per step."""
+    cn = f c + i g. One call instead of five numpy ufunc calls per step (the numpy path)."""
     B, G = a.shape
     H = G // 4
     for b in range(B):  # 1-D views per gate, so the j loop vectorizes
@@ -69,6 +77,106 @@ def _lstm_gates(a, c, cn):
             cn_b[j] = gf * c_b[j] + gi * ag[j]
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _lstm_cell(a, c, cn, tc, h):  # pragma: no cover - compiled
+    """The whole elementwise step, one pass: a (B, 4H) scaled pre-activations -> activated gates in place,
+    cn = f c + i g, tc = tanh(cn), h = o tc (ftanh vectorizes; sigmoid(x) = 0.5 tanh(x / 2) + 0.5)."""
+    B, G = a.shape
+    H = G // 4
+    half = as_type_of(a[0, 0], 0.5)
+    for b in range(B):
+        ai, af, ag, ao = a[b, :H], a[b, H:2 * H], a[b, 2 * H:3 * H], a[b, 3 * H:]
+        c_b, cn_b, tc_b, h_b = c[b], cn[b], tc[b], h[b]
+        for j in range(H):
+            gi = half * ftanh(ai[j]) + half
+            gf = half * ftanh(af[j]) + half
+            gg = ftanh(ag[j])
+            go = half * ftanh(ao[j]) + half
+            cj = gf * c_b[j] + gi * gg
+            tj = ftanh(cj)
+            ai[j], af[j], ag[j], ao[j] = gi, gf, gg, go
+            cn_b[j], tc_b[j], h_b[j] = cj, tj, go * tj
+
+
+@njit(cache=True, nogil=True)
+def _lstm_stack_input(x_t, hprev, xh_t):  # pragma: no cover - compiled
+    """xh_t = [x_t, hprev] along features: the one GEMM operand of the step."""
+    B, I = x_t.shape
+    for b in range(B):
+        xh_t[b, :I] = x_t[b]
+        xh_t[b, I:] = hprev[b]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _lstm_forward_blas(fn, x, bias, h0, c0, w_t, w_hr_t, skip_first, reverse, xh, out, gates, cs, tcs, hraw):
+    """The forward recurrence in one call: per step one cblas GEMM, a = bias + [x_t, h] W^T, and one fused
+    elementwise pass. ``hraw`` is (0, B, H) without a projection; with one, out_t = hraw_t W_hr^T (a second GEMM).
+    ``skip_first``: h0 is zero, so the first step multiplies x_t alone (the default initial state)."""
+    T, B, I = x.shape
+    proj = hraw.shape[0] > 0
+    h = np.empty((B, out.shape[2]), out.dtype)  # contiguous: ``out`` may be a strided view (batch-first layout)
+    for s in range(T):
+        t = T - 1 - s if reverse else s
+        tp = t + 1 if reverse else t - 1
+        _lstm_stack_input(x[t], h0 if s == 0 else h, xh[t])
+        a = gates[t]
+        for b in range(B):
+            a[b] = bias
+        k = I if s == 0 and skip_first else xh.shape[2]
+        gemm(fn, xh[t, :, :k], w_t[:k], a, False, False, 1.0)
+        cprev = c0 if s == 0 else cs[tp]
+        if proj:
+            _lstm_cell(a, cprev, cs[t], tcs[t], hraw[t])
+            gemm(fn, hraw[t], w_hr_t, h, False, False, 0.0)
+        else:
+            _lstm_cell(a, cprev, cs[t], tcs[t], h)
+        for b in range(B):
+            out[t, b] = h[b]
+
+
+def _lstm_forward_numpy(x, bias, h0, c0, w_t, w_hr_t, skip_first, reverse, xh, out, gates, cs, tcs, hraw):
+    """``_lstm_forward_blas`` in numpy calls, for numpy builds whose BLAS ``_cblas`` does not recognise."""
+    T, B, I = x.shape
+    H = gates.shape[2] // 4
+    proj = hraw is not None
+    for s, t in enumerate(_order(T, reverse)):
+        tp = t + 1 if reverse else t - 1
+        xh[t, :, :I] = x[t]
+        xh[t, :, I:] = h0 if s == 0 else out[tp]
+        k = I if s == 0 and skip_first else xh.shape[2]
+        a = gates[t]
+        np.matmul(xh[t, :, :k], w_t[:k], out=a)
+        a += bias
+        np.tanh(a, out=a)
+        _lstm_gates(a, c0 if s == 0 else cs[tp], cs[t])
+        np.tanh(cs[t], out=tcs[t])
+        if proj:
+            np.multiply(a[:, 3 * H:], tcs[t], out=hraw[t])
+            np.matmul(hraw[t], w_hr_t, out=out[t])
+        else:
+            np.multiply(a[:, 3 * H:], tcs[t], out=out[t])
+
+
+@njit(cache=True, nogil=True)
+def _lstm_backward_blas(fn, gout, dh, dc, gates, cs, tcs, c0, w_hh, w_hr, reverse, dgates, dh_all, dhr, zero):
+    """The reverse recurrence in one call: per step the elementwise step and one cblas GEMM (dh = dgates_t W_hh);
+    with a projection (``dh_all`` not empty) first dh += gout_t and dhr = dh W_hr."""
+    T = gates.shape[0]
+    proj = dh_all.shape[0] > 0
+    for s in range(T):
+        t = s if reverse else T - 1 - s
+        tp = t + 1 if reverse else t - 1
+        cprev = cs[tp] if 0 <= tp < T else c0
+        if proj:
+            dh += gout[t]
+            dh_all[t] = dh
+            gemm(fn, dh, w_hr, dhr, False, False, 0.0)
+            _lstm_backward_step(gates[t], tcs[t], cprev, dhr, zero, dc, dgates[t])
+        else:
+            _lstm_backward_step(gates[t], tcs[t], cprev, dh, gout[t], dc, dgates[t])
+        gemm(fn, dgates[t], w_hh, dh, False, False, 0.0)
+
+
 def lstm_gate_scale(G: int, dtype) -> np.ndarray:
     """(G,) = 0.5 for the sigmoid gates i, f, o and 1 for g: sigmoid(x) = 0.5 tanh(0.5 x) + 0.5."""
     scale = np.full(G, 0.5, dtype)
@@ -76,46 +184,39 @@ def lstm_gate_scale(G: int, dtype) -> np.ndarray:
     return scale
 
 
-def lstm_forward(xg, h0, c0, w_hh, w_hr=None, reverse=False, xg_scaled=False):
-    """One LSTM layer over a sequence. xg (T,B,4H) = x W_ih^T + b_ih + b_hh (already multiplied by
-    ``lstm_gate_scale`` when ``xg_scaled``: exact, the scale is a power of two); h0 (B,P); c0 (B,H); w_hh (4H,P);
-    w_hr (P,H) or None (P = H). Returns out (T,B,P), h_n, c_n, gates (T,B,4H) activated, cs (T,B,H) cell
-    states, tcs = tanh(cs), hraw (T,B,H) the unprojected hidden states (None without projection)."""
-    T, B, G = xg.shape
+def lstm_forward(x, bias, h0, c0, w_t, w_hr=None, reverse=False, out=None):
+    """One LSTM layer over a sequence. x (T,B,I) time-major (any strides); w_t (I+P, 4H) = [W_ih, W_hh]^T and
+    bias (4H,) = b_ih + b_hh, both already multiplied by ``lstm_gate_scale`` (exact: powers of two); h0 (B,P);
+    c0 (B,H); w_hr (P,H) or None (P = H); out (T,B,P) to write the outputs into (any strides, unit inner one).
+    Returns out, h_n, c_n, gates (T,B,4H) activated, cs (T,B,H) cell states, tcs = tanh(cs), hraw (T,B,H) the
+    unprojected hidden states (None without projection) and xh (T,B,I+P), each step's [x_t, h_{t-1}]."""
+    T, B, I = x.shape
+    G = w_t.shape[1]
     H = G // 4
-    dt = xg.dtype
+    dt = w_t.dtype
     proj = w_hr is not None
     P = w_hr.shape[0] if proj else H
-    out = np.empty((T, B, P), dt)
+    if out is None:
+        out = np.empty((T, B, P), dt)
     gates = np.empty((T, B, G), dt)
     cs = np.empty((T, B, H), dt)
     tcs = np.empty((T, B, H), dt)
+    xh = np.empty((T, B, I + P), dt)
     hraw = np.empty((T, B, H), dt) if proj else None
-    scale = lstm_gate_scale(G, dt)
-    w_t = np.ascontiguousarray((w_hh * scale[:, None]).T)  # scaled once, not every step
-    if not xg_scaled:
-        xg = xg * scale
-    h, c = h0.astype(dt, copy=False), np.ascontiguousarray(c0, dt)
-    first = True
-    for t in _order(T, reverse):
-        a = gates[t]
-        if first and not h.any():  # a zero initial state (the default): no recurrent term at the first step
-            a[...] = xg[t]
-        else:
-            np.matmul(h, w_t, out=a)
-            a += xg[t]
-        first = False
-        np.tanh(a, out=a)
-        cn = cs[t]
-        _lstm_gates(a, c, cn)
-        np.tanh(cn, out=tcs[t])
-        if proj:
-            np.multiply(a[:, 3 * H:], tcs[t], out=hraw[t])
-            np.matmul(hraw[t], w_hr.T, out=out[t])
-        else:
-            np.multiply(a[:, 3 * H:], tcs[t], out=out[t])
-        h, c = out[t], cn
-    return out, h.copy(), c.copy(), gates, cs, tcs, hraw
+    h0, c0 = np.ascontiguousarray(h0, dt), np.ascontiguousarray(c0, dt)
+    w_hr_t = np.ascontiguousarray(w_hr.T, dt) if proj else None
+    args = (x.astype(dt, copy=False), bias.astype(dt, copy=False), h0, c0, w_t, w_hr_t, not h0.any(), reverse, xh,
+            out, gates, cs, tcs)
+    fn = address(dt)
+    if fn and T and out.strides[2] == dt.itemsize:
+        _lstm_forward_blas(fn, *args[:5], np.empty((0, 0), dt) if w_hr_t is None else w_hr_t, *args[6:],
+                           np.empty((0, B, H), dt) if hraw is None else hraw)
+    else:
+        _lstm_forward_numpy(*args, hraw)
+    last = 0 if reverse else T - 1
+    hn = out[last].copy() if T else h0.copy()
+    cn = cs[last].copy() if T else c0.copy()
+    return out, hn, cn, gates, cs, tcs, hraw, xh
 
 
 def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=False):
@@ -138,6 +239,13 @@ def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=F
         w_hr = np.ascontiguousarray(w_hr, dt)
         dhr = np.empty((B, H), dt)
         zero = np.zeros((B, H), dt)
+    fn = address(dt)
+    if fn:
+        empty = np.empty((0, 0), dt)
+        _lstm_backward_blas(fn, gout, dh, dc, gates, cs, tcs, c0, w_hh, w_hr if proj else empty, reverse, dgates,
+                            dh_all if proj else np.empty((0, B, 0), dt), dhr if proj else empty,
+                            zero if proj else empty)
+        return dgates, dh, dc, dh_all
     for s in range(T):
         t = s if reverse else T - 1 - s
         tp = t + 1 if reverse else t - 1

@@ -1,12 +1,13 @@
 """Recurrent layers as single ops: one LSTM / GRU / Elman-RNN layer, one direction, over a whole sequence.
 
-A layer is one graph node (as PyTorch's ``_VF.lstm`` is one kernel): the input projection of every step is one
-matmul, the loop over time runs in the kernels of ``autograd.kernels.rnn``, and backward is the reverse loop plus
-one matmul per weight. A 2-D ``x`` (B, I) is a single step (used by the cells). The rows of a batch are
-independent recurrences: a batch of 16 rows or more runs as two halves on two threads (numpy and the Numba
-kernels release the GIL; BLAS is single-threaded inside), so both cores work with no synchronisation per step.
-(Measured on the LSTM benchmark, idle machine: 10.5 ms per step in one piece, 6.6 ms in two halves; per-step
-Tensor ops instead of one op per layer: ~4x slower.)
+A layer is one graph node (as PyTorch's ``_VF.lstm`` is one kernel): the loop over time runs in the kernels of
+``autograd.kernels.rnn`` (for GRU and RNN after one matmul for the input projection of every step; LSTM folds it
+into its step GEMM), and backward is the reverse loop plus one matmul per weight. A 2-D ``x`` (B, I) is a single
+step (used by the cells). The rows of a batch are independent recurrences: a batch of 16 rows or more runs as two
+halves on two threads (numpy and the Numba kernels release the GIL; BLAS is single-threaded inside), so both cores
+work with no synchronisation per step. (Measured on the LSTM benchmark, idle machine: 10.5 ms per step in one
+piece, 6.6 ms in two halves, before the fused LSTM kernels; per-step Tensor ops instead of one op per layer:
+~4x slower.)
 
 Backward uses the kernels when no graph of the backward is recorded. With ``create_graph=True`` it replays the
 layer in Tensor ops (``_lstm_steps`` and friends) and differentiates that replay, so higher derivatives are
@@ -217,21 +218,25 @@ class LSTMLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
-        s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)  # folded into the projection, exact (powers of two)
-        ws, bs = w_ih * s[:, None], [None if b is None else b * s for b in (b_ih, b_hh)]
-        chunks = _batch_chunks(x_tm.shape[1])
+        T, B, _ = x_tm.shape
+        s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)[:, None]  # folded into the weights, exact (powers of two)
+        w_t = np.ascontiguousarray(np.concatenate([w_ih * s, w_hh * s], axis=1).T)
+        bias = sum((b for b in (b_ih, b_hh) if b is not None), np.zeros(w_ih.shape[0], w_ih.dtype)) * s[:, 0]
+        P = w_hh.shape[1]
+        out = np.empty((B, T, P) if batch_first and x.ndim == 3 else (T, B, P), w_ih.dtype)
+        out_tm = out.transpose(1, 0, 2) if batch_first and x.ndim == 3 else out
+        chunks = _batch_chunks(B)
 
         def run(chunk):
             b0, b1 = chunk
-            xg = _project(x_tm[:, b0:b1], ws, *bs)
-            return K.lstm_forward(xg, h0[b0:b1], c0[b0:b1], w_hh, w_hr, reverse, xg_scaled=True)
+            return K.lstm_forward(x_tm[:, b0:b1], bias, h0[b0:b1], c0[b0:b1], w_t, w_hr, reverse, out_tm[:, b0:b1])
 
         res = _run_chunks(run, chunks)
-        out, hn, cn = _gather([r[:3] for r in res], (1, 0, 0))
+        hn, cn = _gather([r[1:3] for r in res], (0, 0))
         ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
-        per_chunk = [a for r in res for a in (r[0], r[3], r[4], r[5], r[6])]  # out, gates, cs, tanh(cs), hraw
+        per_chunk = [a for r in res for a in r[3:]]  # gates, cs, tanh(cs), hraw, [x_t, h_{t-1}]
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, *per_chunk)
-        return _from_time_major(out, x.ndim, batch_first), hn, cn
+        return out[0] if x.ndim == 2 else out, hn, cn
 
     @staticmethod
     def backward(ctx, gout, ghn, gcn):
@@ -241,25 +246,28 @@ class LSTMLayer(Op):
                                  batch_first=ctx.batch_first, reverse=ctx.reverse)
         arrays = [None if s is None else s._data for s in saved]
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = arrays[:8]
-        x_tm, g_tm = _time_major(x, ctx.batch_first), _time_major(gout._data, ctx.batch_first)
+        g_tm = _time_major(gout._data, ctx.batch_first)
         ghn, gcn, need, reverse = ghn._data, gcn._data, ctx.needs_input_grad, ctx.reverse
+        n_in = w_ih.shape[1]
 
         def run(k):
-            (b0, b1), (out, gates, cs, tcs, hraw) = ctx.chunks[k], arrays[8 + 5 * k: 13 + 5 * k]
+            (b0, b1), (gates, cs, tcs, hraw, xh) = ctx.chunks[k], arrays[8 + 5 * k: 13 + 5 * k]
             dgates, dh0, dc0, dh_all = K.lstm_backward(g_tm[:, b0:b1], ghn[b0:b1], gcn[b0:b1], gates, cs, tcs,
                                                        c0[b0:b1], w_hh, w_hr, reverse)
-            dx, dw_ih, db = _chunk_input_grads(need[0], need[3], dgates, x_tm[:, b0:b1], w_ih)
             T, B, G = dgates.shape
-            dw_hh = dw_hr = None
-            if need[4]:
-                dw_hh = dgates.reshape(T * B, G).T @ _previous_states(h0[b0:b1], out, reverse).reshape(T * B, -1)
-            if w_hr is not None and need[7]:
-                dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1)
-            return dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr
+            d2, xh2 = dgates.reshape(T * B, G), xh.reshape(T * B, -1)
+            dx = (d2 @ w_ih).reshape(T, B, -1) if need[0] else None
+            cols = slice(0 if need[3] else n_in, None if need[4] else n_in)  # [W_ih | W_hh]: one GEMM for both
+            dw = d2.T @ xh2[:, cols] if need[3] or need[4] else None
+            dw_ih = dw[:, :n_in] if need[3] else None
+            dw_hh = dw[:, -w_hh.shape[1]:] if need[4] else None
+            dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1) if w_hr is not None and need[7] else None
+            return dx, dh0, dc0, dw_ih, dw_hh, d2.sum(axis=0), dw_hr
 
         dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(_run_chunks(run, range(len(ctx.chunks))),
                                                         (1, 0, 0, "sum", "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)
+        dw_ih, dw_hh = (None if d is None else np.ascontiguousarray(d) for d in (dw_ih, dw_hh))
         has_b = b_ih is not None
         return _wrap(dx, dh0, dc0, dw_ih, dw_hh, db if has_b else None, db if has_b else None, dw_hr)
 

@@ -160,6 +160,43 @@ def test_float32_matches_torch(rng):
     np.testing.assert_allclose(ours.weight_hh_l0.grad.numpy(), theirs.weight_hh_l0.grad.numpy(), atol=1e-4)
 
 
+@pytest.mark.parametrize("config", [dict(), dict(num_layers=2, bidirectional=True, batch_first=True),
+                                    dict(proj_size=3, bidirectional=True), dict(bias=False)])
+def test_lstm_numpy_path_matches_torch(config, rng, monkeypatch):
+    """Without a recognised cblas (numpy built on another BLAS) the LSTM recurrence runs as numpy calls: same
+    results. The batch of 17 also takes the two-thread split."""
+    from autograd.kernels import rnn as K
+
+    monkeypatch.setattr(K, "address", lambda dtype: 0)
+    T, B, n_in, H = 4, 17, 3, 5
+    ours, theirs = _twin(nn.LSTM, torch.nn.LSTM, n_in, H, **config)
+    x, xt = _pair(rng, (B, T, n_in) if config.get("batch_first") else (T, B, n_in))
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    h, ht = _pair(rng, (L, B, config.get("proj_size", H)))
+    c, ct = _pair(rng, (L, B, H))
+    _check(ours, theirs, ours(x, (h, c)), theirs(xt, (ht, ct)), rng, [(x, xt), (h, ht), (c, ct)])
+
+
+def test_lstm_float32_benchmark_shape_matches_torch(rng):
+    """The benchmark's shape in float32 (two 16-row halves, 35 steps, the vectorized tanh of the fused kernel):
+    outputs and gradients within float32 rounding of torch's."""
+    theirs = torch.nn.LSTM(32, 128, batch_first=True)
+    ours = nn.LSTM(32, 128, batch_first=True)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    x = rng.standard_normal((32, 35, 32)).astype(np.float32)
+    out, (h, c) = ours(autograd.tensor(x))
+    out_t, (ht, ct) = theirs(torch.tensor(x))
+    for a, b in ((out, out_t), (h, ht), (c, ct)):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=2e-6, rtol=1e-5)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(autograd.tensor(g))
+    out_t.backward(torch.tensor(g))
+    tp = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        ref = tp[name].grad.numpy()
+        np.testing.assert_allclose(p.grad.numpy(), ref, atol=1e-5 * np.abs(ref).max(), rtol=1e-4, err_msg=name)
+
+
 def test_only_final_state_used(rng):
     """Gradients flow from h_n alone (the output's cotangent is zero), as in a classifier on the last state."""
     ours, theirs = _twin(nn.GRU, torch.nn.GRU, 3, 4, num_layers=2, bidirectional=True)

@@ -11,7 +11,9 @@ How a figure is made (``measure``):
 3. ``repeats`` rounds; in each round every engine does one run, in an order rotated round by round, so a
    transient load spike or a thread pool still spinning from the previous engine hits all engines alike.
    A run is ``number`` back-to-back calls timed with ``time.perf_counter``; its figure is the time per call.
-4. Statistics per engine over the runs: median (the figure reported), min and max.
+4. Statistics per engine over the runs: median (the figure reported), min and max. The ratio of two engines is
+   the median over rounds of their runs' ratio (``paired_ratio``); the ratios of the medians and of the minima
+   are reported beside it.
 
 Garbage collection: CPython's cyclic GC stays enabled (as in a user's program; a framework whose graph makes
 reference cycles pays for them here), and ``gc.collect()`` runs before every run so one engine's garbage is
@@ -37,7 +39,7 @@ class Config:
     smaller shapes (named in their case labels), runs of >= 1 ms: it proves the suite runs, its figures mean little."""
 
     quick: bool = False
-    repeats: int = 7
+    repeats: int = 11
     warmup: int = 2
     min_run: float = 0.05  # seconds: calibrated lower bound on one timed run
     isolate: bool = False  # paired processes: each engine in its own worker (benchmarks.worker)
@@ -120,10 +122,18 @@ def measure(steps: dict[str, Callable[[], object]], repeats: int, warmup: int = 
     return {n: Timing(runs[n], number[n], first[n]) for n in names}
 
 
+def paired_ratio(ours: list, theirs: list) -> float:
+    """Median over rounds of ours/theirs, each round's two runs back to back. On this VM whole seconds run ~1.7x
+    slower at times for every process (both engines' medians moved 1.5 -> 2.5 ms together between two runs of the
+    MLP step); a ratio of medians mixes runs from fast and slow spells, a round's ratio compares like with like."""
+    return statistics.median(a / b for a, b in zip(ours, theirs))
+
+
 def row(workload: str, case: str, engine: str, **kw) -> dict:
     """One result row (the JSON schema; ``benchmarks.report`` renders it)."""
     out = {"workload": workload, "case": case, "engine": engine, "kind": "time", "median": None, "min": None,
-           "max": None, "repeats": None, "number": None, "ratio": None, "target": None, "met": None,
+           "max": None, "repeats": None, "number": None, "ratio": None, "ratio_medians": None, "target": None,
+           "met": None,
            "note": "", "error": None}
     out.update(kw)
     return out
@@ -196,8 +206,9 @@ def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tu
                 number=t.number, first_loss=losses[engine], note=notes.get(engine, ""),
                 mode="paired processes" if cfg.isolate and isinstance(spec, Spec) else "one process")
         if ref is not None and engine != reference:
-            r["ratio"] = ref.median / t.median
-            r["ratio_min"] = ref.min / t.min  # best run vs best run: less sensitive to a loaded machine
+            r["ratio"] = paired_ratio(ref.runs, t.runs)
+            r["ratio_medians"] = ref.median / t.median
+            r["ratio_min"] = ref.min / t.min  # best run vs best run
             if engine in targets:
                 lim, text = targets[engine]
                 r["target"] = text

@@ -8,6 +8,7 @@ timing core calls the engines the way its docstring says (warm-up, interleaved r
 
 import json
 import os
+import statistics
 
 import pytest
 
@@ -155,6 +156,15 @@ def test_measure_warms_up_interleaves_and_calibrates():
     # a 1 µs-ish step is calibrated into many calls per run
     t = harness.measure({"fast": lambda: None}, repeats=2, min_run=0.002)
     assert t["fast"].number > 10
+
+
+def test_paired_ratio_compares_runs_of_the_same_round():
+    """A slow spell (2x, from round 3 on) that began between the two runs of round 3 skews the ratio of the medians
+    (0.4) but not the paired ratio: ours is 0.8x theirs in every other round."""
+    theirs = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]
+    ours = [0.8, 0.8, 0.8, 0.8, 1.6, 1.6, 1.6]
+    assert harness.paired_ratio(ours, theirs) == pytest.approx(0.8)
+    assert statistics.median(ours) / statistics.median(theirs) == pytest.approx(0.4)
 
 
 def test_time_case_reports_a_failing_builder_and_keeps_the_others():

@@ -97,6 +97,24 @@ def test_cblas_gemm_matches_numpy(rng, dtype, trans_a, trans_b, beta):
     np.testing.assert_array_equal(big[:, 11:], before[:, 11:])
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_cblas_gemm_one_row_and_empty_operands(rng, dtype):
+    """numpy's relaxed strides: a (1, n) transpose reports a row stride of one element, which BLAS would reject
+    as a leading dimension (the LSTM with hidden size 1 hit it); empty operands are no-ops."""
+    fn = KB.address(dtype)
+    if not fn:
+        pytest.skip("numpy's BLAS is not a recognised 64-bit-int OpenBLAS")
+    a = np.ascontiguousarray(rng.standard_normal((4, 1)).astype(dtype).T)  # (1, 4), strides (itemsize, itemsize)
+    assert a.strides[0] == a.itemsize
+    b = rng.standard_normal((4, 3)).astype(dtype)
+    c = np.zeros((1, 3), dtype)
+    _gemm_kernel(fn, a, b, c, False, False, 0.0)
+    np.testing.assert_allclose(c, a @ b, **_tol(dtype))
+    e = np.zeros((0, 3), dtype)
+    _gemm_kernel(fn, np.zeros((0, 4), dtype), b, e, False, False, 1.0)
+    assert e.shape == (0, 3)
+
+
 def test_cblas_address_is_zero_for_other_dtypes():
     assert KB.address(np.int32) == 0 and KB.address(np.float16) == 0
 

@@ -89,11 +89,17 @@ def _call(typingctx, fn, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
 
 
 @njit(inline="always")
+def _ld(x):  # pragma: no cover - compiled
+    """The leading dimension of a 2-D operand: its row stride in elements; a one-row matrix's stride is arbitrary
+    under numpy's relaxed strides (a (1, n) transpose can report 1), and BLAS wants >= max(1, n) there."""
+    return x.strides[0] // x.itemsize if x.shape[0] > 1 else max(x.shape[1], 1)
+
+
+@njit(inline="always")
 def gemm(fn, a, b, c, trans_a, trans_b, beta):  # pragma: no cover - compiled
     """c = op(a) @ op(b) + beta c for 2-D arrays with unit inner stride; fn = ``address(c.dtype)``."""
     m, n = c.shape
     k = a.shape[0] if trans_a else a.shape[1]
-    one = as_type_of(c[0, 0], 1.0)
+    one = as_type_of(c, 1.0)  # the array, not c[0, 0]: c may be empty
     _call(fn, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS, m, n, k, one, a.ctypes.data,
-          a.strides[0] // a.itemsize, b.ctypes.data, b.strides[0] // b.itemsize, as_type_of(one, beta),
-          c.ctypes.data, c.strides[0] // c.itemsize)
+          _ld(a), b.ctypes.data, _ld(b), as_type_of(one, beta), c.ctypes.data, _ld(c))

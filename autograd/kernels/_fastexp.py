@@ -139,12 +139,13 @@ def ftanh_array(x, out):  # pragma: no cover - compiled
 
 
 def as_type_of(x, v):  # pragma: no cover - replaced by the overload inside compiled code
-    """``v`` converted to the float type of ``x`` (keeps float32 kernels in float32; @njit code only)."""
+    """``v`` converted to the float type of ``x``, a scalar or an array (keeps float32 kernels in float32; @njit code
+    only)."""
     raise NotImplementedError("as_type_of is only callable from Numba-compiled code")
 
 
 @overload(as_type_of, inline="always")
 def _as_type_of_overload(x, v):
-    if x == types.float32:
+    if (x.dtype if isinstance(x, types.Array) else x) == types.float32:
         return lambda x, v: np.float32(v)
     return lambda x, v: np.float64(v)

@@ -40,7 +40,7 @@ def _fits(*arrays) -> bool:
 # ---- Numba kernels on flat arrays ----
 @njit(cache=True, error_model="numpy")
 def _sigmoid_kernel(x, out):  # pragma: no cover - compiled
-    one = as_type_of(x[0], 1.0)
+    one = as_type_of(x, 1.0)
     for i in range(x.size):
         e = fexp(-abs(x[i]))
         r = one / (one + e)
@@ -49,21 +49,21 @@ def _sigmoid_kernel(x, out):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def _sigmoid_backward_kernel(g, y, out):  # pragma: no cover - compiled
-    one = as_type_of(g[0], 1.0)
+    one = as_type_of(g, 1.0)
     for i in range(g.size):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _tanh_backward_kernel(g, y, out):  # pragma: no cover - compiled
-    one = as_type_of(g[0], 1.0)
+    one = as_type_of(g, 1.0)
     for i in range(g.size):
         out[i] = g[i] * (one - y[i] * y[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _relu_backward_kernel(g, y, out):  # pragma: no cover - compiled
-    zero = as_type_of(g[0], 0.0)
+    zero = as_type_of(g, 0.0)
     for i in range(g.size):
         out[i] = g[i] if y[i] > zero else zero
 

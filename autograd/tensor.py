@@ -574,3 +574,6 @@ from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
+
+for _name, _ufunc in (("__add__", np.add), ("__sub__", np.subtract), ("__mul__", np.multiply)):
+    setattr(Tensor, _name, _elementwise.fast_dunder(_ufunc, getattr(Tensor, _name)))

@@ -88,6 +88,27 @@ def _fast_binary(ufunc, a, b):
     return None
 
 
+def fast_dunder(ufunc, full):
+    """``Tensor.__add__`` and friends: ``_fast_binary``'s common case (two float tensors of one dtype, no graph)
+    inline, one Python call instead of three (~0.25 us of the ~1.1 us of ``a + b`` on small tensors), else
+    ``full``, the method it replaces."""
+    mode = _mode
+
+    def method(self, other):
+        if type(other) is Tensor:
+            ad, bd = self._data, other._data
+            if (ad.dtype is bd.dtype and ad.dtype.kind == "f" and ad.ndim and bd.ndim
+                    and not ((self._requires_grad or other._requires_grad) and mode.enabled)):
+                try:
+                    return _make(ufunc(ad, bd))
+                except ValueError:
+                    pass  # not broadcastable: ``full`` raises the library's message
+        return full(self, other)
+
+    method.__name__, method.__qualname__, method.__doc__ = full.__name__, full.__qualname__, full.__doc__
+    return method
+
+
 # ---- arithmetic ----
 class Add(Op):
     """a + b; d/da = 1, d/db = 1"""

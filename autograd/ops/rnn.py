@@ -1,13 +1,15 @@
 """Recurrent layers as single ops: one LSTM / GRU / Elman-RNN layer, one direction, over a whole sequence.
 
 A layer is one graph node (as PyTorch's ``_VF.lstm`` is one kernel): the loop over time runs in the kernels of
-``autograd.kernels.rnn`` (for GRU and RNN after one matmul for the input projection of every step; LSTM folds it
-into its step GEMM), and backward is the reverse loop plus one matmul per weight. A 2-D ``x`` (B, I) is a single
-step (used by the cells). The rows of a batch are independent recurrences: a batch of 16 rows or more runs as two
-halves on two threads (numpy and the Numba kernels release the GIL; BLAS is single-threaded inside), so both cores
-work with no synchronisation per step. (Measured on the LSTM benchmark, idle machine: 10.5 ms per step in one
-piece, 6.6 ms in two halves, before the fused LSTM kernels; per-step Tensor ops instead of one op per layer:
-~4x slower.)
+``autograd.kernels.rnn``, one Numba call per layer and batch chunk each way (for GRU after one matmul for the input
+projection of every step; LSTM and the Elman RNN fold it into their step GEMM), and backward is the reverse loop
+plus one matmul per weight (one for W_ih and W_hh together where the forward saved each step's [x_t, h_{t-1}]).
+The kernels write the output straight into its final (batch-first or time-major) layout. A 2-D ``x`` (B, I) is
+a single step (used by the cells). The rows of a batch are independent recurrences: a batch of 16 rows or more
+runs as two halves on two threads (numpy and the Numba kernels release the GIL; BLAS is single-threaded inside),
+so both cores work with no synchronisation per step. (Measured on the LSTM benchmark, idle machine: 10.5 ms per
+step in one piece, 6.6 ms in two halves, before the fused LSTM kernels; per-step Tensor ops instead of one op per
+layer: ~4x slower.)
 
 Backward uses the kernels when no graph of the backward is recorded. With ``create_graph=True`` it replays the
 layer in Tensor ops (``_lstm_steps`` and friends) and differentiates that replay, so higher derivatives are
@@ -47,26 +49,32 @@ def _from_time_major(y: np.ndarray, ndim: int, batch_first: bool) -> np.ndarray:
 def _project(x_tm: np.ndarray, w_ih: np.ndarray, *biases) -> np.ndarray:
     """x W_ih^T + sum(biases) for every step at once: (T, B, G), C-contiguous."""
     T, B, n_in = x_tm.shape
-    xg = (np.ascontiguousarray(x_tm).reshape(T * B, n_in) @ w_ih.T).reshape(T, B, -1)
+    xg = (np.ascontiguousarray(x_tm).reshape(T * B, n_in) @ w_ih.T).reshape(T, B, w_ih.shape[0])
     for b in biases:
         if b is not None:
             xg += b
     return xg
 
 
-def _previous_states(h0: np.ndarray, out_tm: np.ndarray, reverse: bool) -> np.ndarray:
-    """The hidden state each step started from, (T, B, P), in time order."""
-    if reverse:
-        return np.concatenate([out_tm[1:], h0[None]], axis=0)
-    return np.concatenate([h0[None], out_tm[:-1]], axis=0)
+def _output(x: np.ndarray, batch_first: bool, T: int, B: int, H: int, dtype):
+    """(out, out_tm): the layer output in its final layout ((B, T, H) batch-first, (T, B, H), or (B, H) for one
+    step) and its time-major view, which the kernels write step by step."""
+    if x.ndim == 2:
+        out = np.empty((B, H), dtype)
+        return out, out[None]
+    if batch_first:
+        out = np.empty((B, T, H), dtype)
+        return out, out.transpose(1, 0, 2)
+    out = np.empty((T, B, H), dtype)
+    return out, out
 
 
 def _chunk_input_grads(need_x: bool, need_w: bool, dxg, x_tm, w_ih):
     """From the gradient of one batch chunk's input projection (T, b, G): dx (time-major), dW_ih, db."""
     T, B, G = dxg.shape
     d2 = dxg.reshape(T * B, G)
-    dx = (d2 @ w_ih).reshape(T, B, -1) if need_x else None
-    dw_ih = d2.T @ np.ascontiguousarray(x_tm).reshape(T * B, -1) if need_w else None
+    dx = (d2 @ w_ih).reshape(T, B, w_ih.shape[1]) if need_x else None
+    dw_ih = d2.T @ np.ascontiguousarray(x_tm).reshape(T * B, w_ih.shape[1]) if need_w else None
     return dx, dw_ih, d2.sum(axis=0)
 
 
@@ -286,17 +294,24 @@ class GRULayer(Op):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
-        chunks = _batch_chunks(x_tm.shape[1])
+        T, B, _ = x_tm.shape
+        H = w_hh.shape[1]
+        w_t = w_hh.T.copy()  # a fresh array: with H = 1 ascontiguousarray keeps a (1, 3) view of row stride 1
+        b_rz = None if b_hh is None else np.concatenate([b_hh[:2 * H], np.zeros(H, b_hh.dtype)])  # into xg
+        b_hn = np.zeros(H, w_hh.dtype) if b_hh is None else b_hh[2 * H:]
+        out, out_tm = _output(x, batch_first, T, B, H, w_hh.dtype)
+        chunks = _batch_chunks(B)
 
         def run(chunk):
             b0, b1 = chunk
-            return K.gru_forward(_project(x_tm[:, b0:b1], w_ih, b_ih), h0[b0:b1], w_hh, b_hh, reverse)
+            xg = _project(x_tm[:, b0:b1], w_ih, b_ih, b_rz)
+            return K.gru_forward(xg, h0[b0:b1], w_t, b_hn, reverse, out_tm[:, b0:b1])
 
         res = _run_chunks(run, chunks)
-        out, hn = _gather([r[:2] for r in res], (1, 0))
+        hn = _gather([r[1:2] for r in res], (0,))[0]
         ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[a for r in res for a in (r[0], r[2], r[3])])
-        return _from_time_major(out, x.ndim, batch_first), hn
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[a for r in res for a in r[2:]])  # gates, hns, hs
+        return out, hn
 
     @staticmethod
     def backward(ctx, gout, ghn):
@@ -310,12 +325,12 @@ class GRULayer(Op):
         ghn, need, reverse = ghn._data, ctx.needs_input_grad, ctx.reverse
 
         def run(k):
-            (b0, b1), (out, gates, hns) = ctx.chunks[k], arrays[6 + 3 * k: 9 + 3 * k]
-            dxg, dhg, dh0 = K.gru_backward(g_tm[:, b0:b1], ghn[b0:b1], gates, hns, h0[b0:b1], out, w_hh, reverse)
+            (b0, b1), (gates, hns, hs) = ctx.chunks[k], arrays[6 + 3 * k: 9 + 3 * k]
+            dxg, dhg, dh0 = K.gru_backward(g_tm[:, b0:b1], ghn[b0:b1], gates, hns, hs, w_hh, reverse)
             dx, dw_ih, db_ih = _chunk_input_grads(need[0], need[2], dxg, x_tm[:, b0:b1], w_ih)
             T, B, G = dhg.shape
-            d2 = dhg.reshape(T * B, G)
-            dw_hh = d2.T @ _previous_states(h0[b0:b1], out, reverse).reshape(T * B, -1) if need[3] else None
+            d2, H = dhg.reshape(T * B, G), G // 3
+            dw_hh = d2.T @ hs.reshape(T * B, H) if need[3] else None
             return dx, dh0, dw_ih, dw_hh, db_ih, d2.sum(axis=0)
 
         dx, dh0, dw_ih, dw_hh, db_ih, db_hh = _gather(_run_chunks(run, range(len(ctx.chunks))),
@@ -338,17 +353,22 @@ class RNNLayer(Op):
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu=False, batch_first=False, reverse=False):
         x_tm = _time_major(x, batch_first)
-        chunks = _batch_chunks(x_tm.shape[1])
+        T, B, _ = x_tm.shape
+        H = w_hh.shape[1]
+        w_t = np.ascontiguousarray(np.concatenate([w_ih, w_hh], axis=1).T)
+        bias = sum((b for b in (b_ih, b_hh) if b is not None), np.zeros(H, w_hh.dtype))
+        out, out_tm = _output(x, batch_first, T, B, H, w_hh.dtype)
+        chunks = _batch_chunks(B)
 
         def run(chunk):
             b0, b1 = chunk
-            return K.rnn_forward(_project(x_tm[:, b0:b1], w_ih, b_ih, b_hh), h0[b0:b1], w_hh, relu, reverse)
+            return K.rnn_forward(x_tm[:, b0:b1], bias, h0[b0:b1], w_t, relu, reverse, out_tm[:, b0:b1])
 
         res = _run_chunks(run, chunks)
-        out, hn = _gather(res, (1, 0))
+        hn = _gather([r[1:2] for r in res], (0,))[0]
         ctx.batch_first, ctx.reverse, ctx.relu, ctx.chunks = batch_first, reverse, relu, chunks
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[r[0] for r in res])
-        return _from_time_major(out, x.ndim, batch_first), hn
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[a for r in res for a in r[2:]])  # ys, [x_t, h_t-1]
+        return out, hn
 
     @staticmethod
     def backward(ctx, gout, ghn):
@@ -358,18 +378,21 @@ class RNNLayer(Op):
                                  batch_first=ctx.batch_first, reverse=ctx.reverse)
         arrays = [None if s is None else s._data for s in saved]
         x, h0, w_ih, w_hh, b_ih, b_hh = arrays[:6]
-        x_tm, g_tm = _time_major(x, ctx.batch_first), _time_major(gout._data, ctx.batch_first)
+        g_tm = _time_major(gout._data, ctx.batch_first)
         ghn, need, reverse = ghn._data, ctx.needs_input_grad, ctx.reverse
+        n_in = w_ih.shape[1]
 
         def run(k):
-            (b0, b1), out = ctx.chunks[k], arrays[6 + k]
-            dpre, dh0 = K.rnn_backward(g_tm[:, b0:b1], ghn[b0:b1], out, w_hh, ctx.relu, reverse)
-            dx, dw_ih, db = _chunk_input_grads(need[0], need[2], dpre, x_tm[:, b0:b1], w_ih)
+            (b0, b1), (ys, xh) = ctx.chunks[k], arrays[6 + 2 * k: 8 + 2 * k]
+            dpre, dh0 = K.rnn_backward(g_tm[:, b0:b1], ghn[b0:b1], ys, w_hh, ctx.relu, reverse)
             T, B, H = dpre.shape
-            dw_hh = None
-            if need[3]:
-                dw_hh = dpre.reshape(T * B, H).T @ _previous_states(h0[b0:b1], out, reverse).reshape(T * B, H)
-            return dx, dh0, dw_ih, dw_hh, db
+            d2 = dpre.reshape(T * B, H)
+            dx = (d2 @ w_ih).reshape(T, B, n_in) if need[0] else None
+            cols = slice(0 if need[2] else n_in, None if need[3] else n_in)  # [W_ih | W_hh]: one GEMM for both
+            dw = d2.T @ xh.reshape(T * B, n_in + H)[:, cols] if need[2] or need[3] else None
+            dw_ih = np.ascontiguousarray(dw[:, :n_in]) if need[2] else None
+            dw_hh = np.ascontiguousarray(dw[:, -H:]) if need[3] else None
+            return dx, dh0, dw_ih, dw_hh, d2.sum(axis=0)
 
         dx, dh0, dw_ih, dw_hh, db = _gather(_run_chunks(run, range(len(ctx.chunks))), (1, 0, "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)

@@ -57,6 +57,7 @@ MODES = [
     ("LSTM", {}),
     ("GRU", {}),
 ]
+MODES_GRU_RNN = [m for m in MODES if m[0] != "LSTM"]
 CONFIGS = [
     dict(),
     dict(num_layers=2),
@@ -195,6 +196,74 @@ def test_lstm_float32_benchmark_shape_matches_torch(rng):
     for name, p in ours.named_parameters():
         ref = tp[name].grad.numpy()
         np.testing.assert_allclose(p.grad.numpy(), ref, atol=1e-5 * np.abs(ref).max(), rtol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("mode,extra", MODES_GRU_RNN, ids=["rnn_tanh", "rnn_relu", "gru"])
+@pytest.mark.parametrize("config", [dict(), dict(num_layers=2, bidirectional=True, batch_first=True),
+                                    dict(bias=False)], ids=["default", "2layer-bidi-batch_first", "no_bias"])
+@pytest.mark.parametrize("given_state", [False, True], ids=["zero_state", "given_state"])
+def test_gru_rnn_numpy_path_matches_torch(mode, extra, config, given_state, rng, monkeypatch):
+    """Without a recognised cblas the GRU / RNN recurrences run with numpy's matmul: same results. The batch of 17
+    also takes the two-thread split."""
+    from autograd.kernels import rnn as K
+
+    monkeypatch.setattr(K, "address", lambda dtype: 0)
+    T, B, n_in, H = 4, 17, 3, 5
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), n_in, H, **extra, **config)
+    x, xt = _pair(rng, (B, T, n_in) if config.get("batch_first") else (T, B, n_in))
+    if not given_state:
+        _check(ours, theirs, ours(x), theirs(xt), rng, [(x, xt)])
+        return
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    h, ht = _pair(rng, (L, B, H))
+    _check(ours, theirs, ours(x, h), theirs(xt, ht), rng, [(x, xt), (h, ht)])
+
+
+@pytest.mark.parametrize("mode,extra", MODES_GRU_RNN, ids=["rnn_tanh", "rnn_relu", "gru"])
+def test_gru_rnn_float32_benchmark_shape_matches_torch(mode, extra, rng):
+    """The benchmark's shape in float32 (two 16-row halves, 35 steps, the fused kernels with the vectorized tanh):
+    outputs and gradients within float32 rounding of torch's."""
+    theirs = getattr(torch.nn, mode)(32, 128, batch_first=True, **extra)
+    ours = getattr(nn, mode)(32, 128, batch_first=True, **extra)
+    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+    x = rng.standard_normal((32, 35, 32)).astype(np.float32)
+    xa, xt = autograd.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, h = ours(xa)
+    out_t, ht = theirs(xt)
+    assert out.dtype == np.float32 and h.dtype == np.float32
+    for a, b in ((out, out_t), (h, ht)):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=2e-6, rtol=1e-5)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(autograd.tensor(g))
+    out_t.backward(torch.tensor(g))
+    grads = [("input", xa.grad.numpy(), xt.grad.numpy())]
+    tp = dict(theirs.named_parameters())
+    grads += [(name, p.grad.numpy(), tp[name].grad.numpy()) for name, p in ours.named_parameters()]
+    for name, got, ref in grads:
+        np.testing.assert_allclose(got, ref, atol=1e-5 * np.abs(ref).max(), rtol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("mode,extra", MODES_GRU_RNN, ids=["rnn_tanh", "rnn_relu", "gru"])
+@pytest.mark.parametrize("B,H", [(1, 1), (2, 1), (1, 3)])
+def test_gru_rnn_size_one_dims_match_torch(mode, extra, B, H, rng):
+    """One hidden unit or one batch row: arrays with a dimension of 1 whose row strides BLAS must not misread."""
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 2, H, bidirectional=True, **extra)
+    x, xt = _pair(rng, (3, B, 2))
+    h, ht = _pair(rng, (2, B, H))
+    _check(ours, theirs, ours(x, h), theirs(xt, ht), rng, [(x, xt), (h, ht)])
+
+
+@pytest.mark.parametrize("mode,extra", MODES_GRU_RNN, ids=["rnn_tanh", "rnn_relu", "gru"])
+def test_gru_rnn_empty_batch_like_torch(mode, extra):
+    """A batch of 0 rows gives torch's empty shapes, forward and backward."""
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 4, 5, **extra)
+    x = autograd.tensor(np.ones((3, 0, 4)), requires_grad=True)
+    out, h = ours(x)
+    out_t, ht = theirs(torch.ones(3, 0, 4, dtype=torch.float64))
+    assert out.shape == tuple(out_t.shape) and h.shape == tuple(ht.shape)
+    (out.sum() + h.sum()).backward()
+    assert x.grad.shape == (3, 0, 4)
+    np.testing.assert_array_equal(ours.weight_hh_l0.grad.numpy(), 0)
 
 
 def test_only_final_state_used(rng):

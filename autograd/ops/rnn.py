@@ -78,6 +78,21 @@ def _chunk_input_grads(need_x: bool, need_w: bool, dxg, x_tm, w_ih):
     return dx, dw_ih, d2.sum(axis=0)
 
 
+def _stacked_input_grads(dpre, xh, w_ih, need_x: bool, need_w_ih: bool, need_w_hh: bool):
+    """From one chunk's pre-activation gradient (T, b, G) and its saved [x_t, h_{t-1}] (T, b, I + P) (LSTM, RNN):
+    dx (time-major), dW_ih and dW_hh (one GEMM for both, d^T [x, h]), db."""
+    T, B, G = dpre.shape
+    n_in, width = w_ih.shape[1], xh.shape[2]
+    d2 = dpre.reshape(T * B, G)
+    dx = (d2 @ w_ih).reshape(T, B, n_in) if need_x else None
+    dw_ih = dw_hh = None
+    if need_w_ih or need_w_hh:
+        dw = d2.T @ xh.reshape(T * B, width)[:, 0 if need_w_ih else n_in:width if need_w_hh else n_in]
+        dw_ih = np.ascontiguousarray(dw[:, :n_in]) if need_w_ih else None
+        dw_hh = np.ascontiguousarray(dw[:, dw.shape[1] - (width - n_in):]) if need_w_hh else None
+    return dx, dw_ih, dw_hh, d2.sum(axis=0)
+
+
 def _gather(results: list, kinds: tuple) -> list:
     """Join the per-chunk results: an int kind concatenates along that axis (batch), "sum" adds (weights)."""
     if len(results) == 1:
@@ -230,9 +245,7 @@ class LSTMLayer(Op):
         s = K.lstm_gate_scale(w_ih.shape[0], w_ih.dtype)[:, None]  # folded into the weights, exact (powers of two)
         w_t = np.ascontiguousarray(np.concatenate([w_ih * s, w_hh * s], axis=1).T)
         bias = sum((b for b in (b_ih, b_hh) if b is not None), np.zeros(w_ih.shape[0], w_ih.dtype)) * s[:, 0]
-        P = w_hh.shape[1]
-        out = np.empty((B, T, P) if batch_first and x.ndim == 3 else (T, B, P), w_ih.dtype)
-        out_tm = out.transpose(1, 0, 2) if batch_first and x.ndim == 3 else out
+        out, out_tm = _output(x, batch_first, T, B, w_hh.shape[1], w_ih.dtype)
         chunks = _batch_chunks(B)
 
         def run(chunk):
@@ -244,7 +257,7 @@ class LSTMLayer(Op):
         ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
         per_chunk = [a for r in res for a in r[3:]]  # gates, cs, tanh(cs), hraw, [x_t, h_{t-1}]
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, *per_chunk)
-        return out[0] if x.ndim == 2 else out, hn, cn
+        return out, hn, cn
 
     @staticmethod
     def backward(ctx, gout, ghn, gcn):
@@ -256,26 +269,21 @@ class LSTMLayer(Op):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = arrays[:8]
         g_tm = _time_major(gout._data, ctx.batch_first)
         ghn, gcn, need, reverse = ghn._data, gcn._data, ctx.needs_input_grad, ctx.reverse
-        n_in = w_ih.shape[1]
 
         def run(k):
             (b0, b1), (gates, cs, tcs, hraw, xh) = ctx.chunks[k], arrays[8 + 5 * k: 13 + 5 * k]
             dgates, dh0, dc0, dh_all = K.lstm_backward(g_tm[:, b0:b1], ghn[b0:b1], gcn[b0:b1], gates, cs, tcs,
                                                        c0[b0:b1], w_hh, w_hr, reverse)
-            T, B, G = dgates.shape
-            d2, xh2 = dgates.reshape(T * B, G), xh.reshape(T * B, -1)
-            dx = (d2 @ w_ih).reshape(T, B, -1) if need[0] else None
-            cols = slice(0 if need[3] else n_in, None if need[4] else n_in)  # [W_ih | W_hh]: one GEMM for both
-            dw = d2.T @ xh2[:, cols] if need[3] or need[4] else None
-            dw_ih = dw[:, :n_in] if need[3] else None
-            dw_hh = dw[:, -w_hh.shape[1]:] if need[4] else None
-            dw_hr = dh_all.reshape(T * B, -1).T @ hraw.reshape(T * B, -1) if w_hr is not None and need[7] else None
-            return dx, dh0, dc0, dw_ih, dw_hh, d2.sum(axis=0), dw_hr
+            dx, dw_ih, dw_hh, db = _stacked_input_grads(dgates, xh, w_ih, need[0], need[3], need[4])
+            dw_hr = None
+            if w_hr is not None and need[7]:
+                T, B, P = dh_all.shape
+                dw_hr = dh_all.reshape(T * B, P).T @ hraw.reshape(T * B, hraw.shape[2])
+            return dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr
 
         dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(_run_chunks(run, range(len(ctx.chunks))),
                                                         (1, 0, 0, "sum", "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)
-        dw_ih, dw_hh = (None if d is None else np.ascontiguousarray(d) for d in (dw_ih, dw_hh))
         has_b = b_ih is not None
         return _wrap(dx, dh0, dc0, dw_ih, dw_hh, db if has_b else None, db if has_b else None, dw_hr)
 
@@ -380,19 +388,12 @@ class RNNLayer(Op):
         x, h0, w_ih, w_hh, b_ih, b_hh = arrays[:6]
         g_tm = _time_major(gout._data, ctx.batch_first)
         ghn, need, reverse = ghn._data, ctx.needs_input_grad, ctx.reverse
-        n_in = w_ih.shape[1]
 
         def run(k):
             (b0, b1), (ys, xh) = ctx.chunks[k], arrays[6 + 2 * k: 8 + 2 * k]
             dpre, dh0 = K.rnn_backward(g_tm[:, b0:b1], ghn[b0:b1], ys, w_hh, ctx.relu, reverse)
-            T, B, H = dpre.shape
-            d2 = dpre.reshape(T * B, H)
-            dx = (d2 @ w_ih).reshape(T, B, n_in) if need[0] else None
-            cols = slice(0 if need[2] else n_in, None if need[3] else n_in)  # [W_ih | W_hh]: one GEMM for both
-            dw = d2.T @ xh.reshape(T * B, n_in + H)[:, cols] if need[2] or need[3] else None
-            dw_ih = np.ascontiguousarray(dw[:, :n_in]) if need[2] else None
-            dw_hh = np.ascontiguousarray(dw[:, -H:]) if need[3] else None
-            return dx, dh0, dw_ih, dw_hh, d2.sum(axis=0)
+            dx, dw_ih, dw_hh, db = _stacked_input_grads(dpre, xh, w_ih, need[0], need[2], need[3])
+            return dx, dh0, dw_ih, dw_hh, db
 
         dx, dh0, dw_ih, dw_hh, db = _gather(_run_chunks(run, range(len(ctx.chunks))), (1, 0, "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)

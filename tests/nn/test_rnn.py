@@ -253,13 +253,16 @@ def test_gru_rnn_size_one_dims_match_torch(mode, extra, B, H, rng):
     _check(ours, theirs, ours(x, h), theirs(xt, ht), rng, [(x, xt), (h, ht)])
 
 
-@pytest.mark.parametrize("mode,extra", MODES_GRU_RNN, ids=["rnn_tanh", "rnn_relu", "gru"])
-def test_gru_rnn_empty_batch_like_torch(mode, extra):
+@pytest.mark.parametrize("mode,extra", MODES, ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+def test_empty_batch_like_torch(mode, extra):
     """A batch of 0 rows gives torch's empty shapes, forward and backward."""
     ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 4, 5, **extra)
     x = autograd.tensor(np.ones((3, 0, 4)), requires_grad=True)
     out, h = ours(x)
     out_t, ht = theirs(torch.ones(3, 0, 4, dtype=torch.float64))
+    if mode == "LSTM":
+        (h, c), (ht, ct) = h, ht
+        assert c.shape == tuple(ct.shape)
     assert out.shape == tuple(out_t.shape) and h.shape == tuple(ht.shape)
     (out.sum() + h.sum()).backward()
     assert x.grad.shape == (3, 0, 4)

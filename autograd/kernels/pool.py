@@ -137,12 +137,14 @@ def max_pool2d_forward_numpy(x, k, stride, padding, dilation, out_hw):
 
 
 def max_pool2d_forward(x, k, stride, padding, dilation, out_hw):
-    """(max over each window, flat index of the max in its H x W plane)"""
+    """(max over each window, flat index of the max in its H x W plane: int32, or int64 for planes of 2^31 or
+    more elements and on the numpy path)"""
     if not _numba_ok(x):
         return max_pool2d_forward_numpy(x, k, stride, padding, dilation, out_hw)
     n, c, h, w = x.shape
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
-    idx = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
+    # int32 indices when a plane allows: the 2 x 2 kernel writes them 2.7x faster (296 vs 789 us on (64,16,28,28))
+    idx = np.empty((n, c) + tuple(out_hw), dtype=np.int32 if h * w < 2**31 else np.int64)
     if (tuple(k) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
             and 2 * out_hw[0] <= h and 2 * out_hw[1] <= w):
         return _max_forward_2x2_numba(np.ascontiguousarray(x), out, idx)

@@ -45,15 +45,17 @@ class MaxPool(Op):
     """y = max over each window; dy/dx = 1 at the window's argmax (the returned index), 0 elsewhere"""
 
     @staticmethod
-    def forward(ctx, x, geom):
+    def forward(ctx, x, geom, return_indices=False):
         out, idx = K.max_pool2d_forward(_to_2d(x, geom.nd), geom.kernel, geom.stride, geom.padding,
                                         geom.dilation, geom.out_hw)
         ctx.idx, ctx.x_shape, ctx.nd = idx, x.shape, geom.nd
-        return _from_2d(out, geom.nd), _from_2d(idx, geom.nd)
+        if not return_indices:  # the kernels' indices may be int32; the user's are int64, as in PyTorch
+            return _from_2d(out, geom.nd)
+        return _from_2d(out, geom.nd), _from_2d(idx.astype(np.int64, copy=False), geom.nd)
 
     @staticmethod
-    def backward(ctx, g, _g_idx):
-        return MaxPoolBackward.apply(g, ctx.idx, ctx.x_shape, ctx.nd), None
+    def backward(ctx, g, _g_idx=None):
+        return MaxPoolBackward.apply(g, ctx.idx, ctx.x_shape, ctx.nd), None, None
 
 
 class MaxPoolBackward(Op):

@@ -74,10 +74,11 @@ def _max_pool(nd, fname, input, kernel_size, stride, padding, dilation, ceil_mod
     if unbatched:
         input = input.unsqueeze(0)
     geom = _geometry(input, nd, fname, kernel_size, stride, padding, dilation, ceil_mode)
-    out, idx = MaxPool.apply(input, geom)
-    if unbatched:
-        out, idx = out.squeeze(0), idx.squeeze(0)
-    return (out, idx) if return_indices else out
+    if not return_indices:
+        out = MaxPool.apply(input, geom)
+        return out.squeeze(0) if unbatched else out
+    out, idx = MaxPool.apply(input, geom, return_indices=True)
+    return (out.squeeze(0), idx.squeeze(0)) if unbatched else (out, idx)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,

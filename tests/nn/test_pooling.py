@@ -50,6 +50,7 @@ def test_maxpool_ties_and_nan_follow_torch():
     ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    assert idx.dtype == autograd.int64  # the kernels keep int32 internally; the user gets PyTorch's int64
     xa = autograd.tensor(np.ones((1, 1, 4, 4)), requires_grad=True)
     xt = torch.tensor(np.ones((1, 1, 4, 4)), requires_grad=True)
     F.max_pool2d(xa, 2).sum().backward()

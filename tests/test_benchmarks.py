@@ -98,7 +98,11 @@ def test_full_run_writes_results_md(tmp_path):
     res = cli.run(quick=False, only="8", repeats=1, out_dir=str(tmp_path), results_md=str(target), verbose=False)
     assert target.read_text() == (tmp_path / "results.md").read_text()
     assert "full run" in target.read_text()
-    assert {r["case"] for r in res["results"]} == {"(1024x1024) @ (1024x1024)", "(128x784) @ (784x256)"}
+    cases = {"(1024x1024) @ (1024x1024)", "(128x784) @ (784x256)"}
+    same_process = {c + ", vs numpy in one process" for c in cases}
+    assert {r["case"] for r in res["results"]} == (same_process | cases if "torch" in available() else same_process)
+    by_case = {(r["case"], r["engine"]) for r in res["results"]}
+    assert all((c, e) in by_case for c in same_process for e in ("ours", "numpy"))
 
 
 def test_paired_processes_mode(tmp_path):

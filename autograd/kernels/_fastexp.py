@@ -86,13 +86,19 @@ def fexp(x):  # pragma: no cover - replaced by the overload inside compiled code
     raise NotImplementedError("fexp is only callable from Numba-compiled code")
 
 
-@overload(fexp, inline="always")
-def _fexp_overload(x):
-    if x == types.float32:
-        return lambda x: _exp32(x)
-    if x == types.float64:
-        return lambda x: _exp64(x)
-    return None
+def _by_float_type(f32, f64):
+    """An overload body: ``f32`` for a float32 argument, ``f64`` for a float64 one, no match otherwise."""
+    def impl(x):
+        if x == types.float32:
+            return lambda x: f32(x)
+        if x == types.float64:
+            return lambda x: f64(x)
+        return None
+
+    return impl
+
+
+overload(fexp, inline="always")(_by_float_type(_exp32, _exp64))
 
 
 @njit(cache=True)
@@ -133,13 +139,7 @@ def ftanh(x):  # pragma: no cover - replaced by the overload inside compiled cod
     raise NotImplementedError("ftanh is only callable from Numba-compiled code")
 
 
-@overload(ftanh)
-def _ftanh_overload(x):
-    if x == types.float32:
-        return lambda x: _tanh32(x)
-    if x == types.float64:
-        return lambda x: _tanh64(x)
-    return None
+overload(ftanh)(_by_float_type(_tanh32, _tanh64))
 
 
 @njit(cache=True, error_model="numpy")  # the python error model's division check would stop vectorization

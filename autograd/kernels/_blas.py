@@ -12,9 +12,11 @@ The recurrent layers use it too: a recurrence's per-step matmuls are small (B x 
 sequential, so a second BLAS thread saves little there and costs a synchronisation (or, on busy cores, a
 scheduler time slice) per step; their big matmuls (input projection, weight gradients) run outside the block.
 
-Every OpenBLAS the process has loaded is controlled: numpy's, and scipy's, which Numba's ``np.dot`` calls. The
-thread count is process-wide in OpenBLAS: other Python threads calling BLAS meanwhile also run on one thread
-(slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy builds), ``one_thread`` does nothing.
+Every OpenBLAS the process has loaded when first used is controlled: numpy's, and scipy's if loaded (Numba
+imports scipy when it starts; no kernel here uses Numba's ``np.dot``, which would call scipy's BLAS: they call
+numpy's through ``_cblas``). The thread count is process-wide in OpenBLAS: other Python threads calling BLAS
+meanwhile also run on one thread (slower, still correct). Without a recognised OpenBLAS (MKL/Accelerate numpy
+builds), ``one_thread`` does nothing.
 """
 
 from __future__ import annotations
@@ -27,13 +29,9 @@ __all__: list[str] = []
 
 
 def _find() -> list:
-    """(set_num_threads, get_num_threads) of every OpenBLAS loaded (numpy's and scipy's)."""
+    """(set_num_threads, get_num_threads) of every OpenBLAS loaded (numpy's, and scipy's if already imported)."""
     import numpy  # noqa: F401  (loads its BLAS)
 
-    try:
-        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba's np.dot calls; optional)
-    except ImportError:
-        pass
     try:
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}

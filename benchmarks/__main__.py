@@ -3,7 +3,7 @@
 Runs every workload (numbers or names below) on every installed engine, prints the Markdown table, writes
 ``results.json`` and ``results.md`` to ``--out-dir`` (default ``benchmarks/results/``, git-ignored), and a full
 run of every workload (no ``--quick``, no ``--only``) also writes the table to ``benchmarks/RESULTS.md``.
-A full run times each engine in its own worker process (paired processes, ``benchmarks.worker``). ``--quick``
+A full run times each engine in its own worker processes (paired processes, ``benchmarks.worker``). ``--quick``
 is the CI smoke run: 2 repeats of one call, smaller shapes and sweeps, all in one process; it checks that the
 suite runs, not any speed.
 """
@@ -61,7 +61,8 @@ def run(quick: bool = False, only: str | None = None, repeats: int | None = None
     load0 = os.getloadavg()
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "quick": quick, "repeats": cfg.repeats, "mode": mode, "python": platform.python_version(),
+        "quick": quick, "repeats": cfg.repeats, "processes": cfg.processes, "mode": mode,
+        "python": platform.python_version(),
         "versions": versions(engines), "cpus": os.cpu_count(), "torch_threads": torch_threads,
         "engines": sorted(engines), "missing": [e for e in OPTIONAL if e not in engines],
         "gc": "enabled; gc.collect() before every timed run", "loadavg_before": " ".join(f"{x:.2f}" for x in load0),

@@ -34,8 +34,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
     lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
                  f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
-    how = ("each engine in its own worker process, the coordinator alternating their runs (paired processes)"
-           if meta.get("mode") == "processes" else "all engines in one process")
+    how = (f"each engine in {meta.get('processes', 1)} worker process(es) used in turn, the coordinator "
+           "alternating the engines' runs (paired processes)" if meta.get("mode") == "processes"
+           else "all engines in one process")
     lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "
                  f"interleaved run by run, {how}; GC enabled, collected before every run. "
                  "**ratio** = ours / engine: the median over rounds of the two runs' ratio (each round runs the "

@@ -5,7 +5,7 @@ OpenMP threads, Numba's) and a pool still spinning after one engine's work slows
 on this machine. A worker process holds one engine only; while another worker runs, it sits blocked on its
 pipe. The coordinator (``measure_isolated``) keeps the suite's protocol: warm-up and calibration in each worker,
 then ``repeats`` rounds in rotated order, one run per engine per round, ``settle`` seconds of pause before every
-run so the previous engine's pools fall asleep.
+run so the previous engine's pools fall asleep. Full runs give each engine three worker processes, used in turn.
 
 Protocol (one JSON object per line, prefixed ``@@`` so stray library prints are ignored): the coordinator sends
 ``{"prepare": [warmup, min_run]}`` -> ``{"number": n, "first": loss}``; ``{"run": n}`` -> ``{"t": seconds}``;
@@ -111,29 +111,36 @@ class Worker:
 
 
 def measure_isolated(spec: Spec, engines: list[str], repeats: int, warmup: int, min_run: float,
-                     torch_threads: int, settle: float = 0.3) -> tuple[dict, dict]:
-    """Like ``harness.measure`` with one worker process per engine. Returns (timings, errors by engine)."""
+                     torch_threads: int, settle: float = 0.3, processes: int = 1) -> tuple[dict, dict]:
+    """Like ``harness.measure`` with ``processes`` worker processes per engine, used round-robin (round r runs
+    engine e in its worker r mod ``processes``): on this VM a fresh process sometimes runs a whole step 1.8x
+    slower for its life (same script, same machine: 1.34 ms in most processes, 2.41 ms in some), so one unlucky
+    worker would decide an engine's median. Returns (timings, errors by engine)."""
     from .harness import Timing
 
-    workers, errors, prep = {}, {}, {}
+    workers: dict[str, list] = {}
+    errors, prep = {}, {}
     try:
         for e in engines:
-            workers[e] = Worker(spec, e, torch_threads)
+            workers[e] = [Worker(spec, e, torch_threads) for _ in range(max(1, processes))]
         for e in list(workers):  # one at a time: warm-up and calibration must not overlap either
             try:
-                prep[e] = workers[e].ask({"prepare": [warmup, min_run]})
+                answers = [w.ask({"prepare": [warmup, min_run]}) for w in workers[e]]
+                prep[e] = answers[0]  # the first worker's calibration is every worker's call count
             except Exception as ex:  # noqa: BLE001
                 errors[e] = f"{type(ex).__name__}: {ex}"
-                workers.pop(e).close()
+                for w in workers.pop(e):
+                    w.close()
         names = list(workers)
         runs = {e: [] for e in names}
         for r in range(repeats):
             order = names[r % len(names):] + names[:r % len(names)] if names else []
             for e in order:
                 time.sleep(settle)
-                runs[e].append(workers[e].ask({"run": prep[e]["number"]})["t"])
+                w = workers[e][r % len(workers[e])]
+                runs[e].append(w.ask({"run": prep[e]["number"]})["t"])
     finally:
-        for w in workers.values():
-            w.close()
+        for ws in workers.values():
+            for w in ws:
+                w.close()
     return {e: Timing(runs[e], prep[e]["number"], prep[e]["first"]) for e in names}, errors
-

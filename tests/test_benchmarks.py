@@ -128,6 +128,19 @@ def test_worker_reports_a_failing_build():
     assert timings == {} and "ZeroDivisionError" in errors["ours"]
 
 
+def test_workers_per_engine_are_used_in_turn(tmp_path):
+    """With ``processes=2`` an engine's rounds alternate between two worker processes."""
+    from benchmarks.worker import Spec, measure_isolated
+
+    log = tmp_path / "pids.txt"
+    timings, errors = measure_isolated(Spec(_pid_builders, (str(log),)), ["ours"], repeats=4, warmup=1,
+                                       min_run=0.0, torch_threads=1, settle=0.0, processes=2)
+    assert errors == {} and len(timings["ours"].runs) == 4
+    pids = [int(p) for p in log.read_text().split()]
+    first, second = pids[-4], pids[-3]  # after both workers' warm-up calls: the four timed runs, one call each
+    assert first != second and pids[-4:] == [first, second, first, second]
+
+
 def test_cli_main(tmp_path, capsys):
     assert cli.main(["--quick", "--only", "overhead", "--repeats", "1", "--out-dir", str(tmp_path)]) == 0
     assert "1 per-op overhead" in capsys.readouterr().out
@@ -202,3 +215,11 @@ def test_optional_engines_skip_cleanly():
 
 def _broken_builders(engines):
     return {"ours": lambda: 1 / 0}
+
+
+def _pid_builders(engines, path):
+    def step():
+        with open(path, "a") as f:
+            f.write(f"{os.getpid()}\n")
+
+    return {"ours": lambda: step}

@@ -39,7 +39,7 @@ class Config:
     smaller shapes (named in their case labels), runs of >= 1 ms: it proves the suite runs, its figures mean little."""
 
     quick: bool = False
-    repeats: int = 11
+    repeats: int = 15
     warmup: int = 2
     min_run: float = 0.05  # seconds: calibrated lower bound on one timed run
     isolate: bool = False  # paired processes: each engine in its own workers (benchmarks.worker)
@@ -204,7 +204,7 @@ def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tu
     losses = {e: _loss_value(t.first) for e, t in timings.items()}
     for engine, t in timings.items():
         r = row(workload, case, engine, median=t.median, min=t.min, max=t.max, repeats=len(t.runs),
-                number=t.number, first_loss=losses[engine], note=notes.get(engine, ""),
+                number=t.number, runs=list(t.runs), first_loss=losses[engine], note=notes.get(engine, ""),
                 mode="paired processes" if cfg.isolate and isinstance(spec, Spec) else "one process")
         if ref is not None and engine != reference:
             r["ratio"] = paired_ratio(ref.runs, t.runs)

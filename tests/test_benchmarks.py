@@ -112,7 +112,8 @@ def test_paired_processes_mode(tmp_path):
     assert [r["error"] for r in rows] == [None] * len(rows)
     assert {r["mode"] for r in rows} == {"paired processes"}
     by = {r["engine"]: r for r in rows}
-    assert by["ours"]["repeats"] == 2
+    assert by["ours"]["repeats"] == 2 and len(by["ours"]["runs"]) == 2  # every run's time is kept in the JSON
+    assert by["ours"]["min"] == min(by["ours"]["runs"])
     if "torch" in by:
         assert by["torch"]["loss_rel_diff"] < 1e-4 and by["torch"]["ratio"] > 0
     assert "paired processes" in (tmp_path / "results.md").read_text()

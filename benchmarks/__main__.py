@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1-minute smoke run (CI): fewer repeats and sizes")
     ap.add_argument("--only", help="comma-separated workloads: " + ", ".join(f"{n}/{m}" for n, m, _ in WORKLOADS))
-    ap.add_argument("--repeats", type=int, help="timed runs per engine (default 15; 2 with --quick)")
+    ap.add_argument("--repeats", type=int, help="timed runs per engine (default 11; 2 with --quick)")
     ap.add_argument("--out-dir", help="where results.json and results.md go (default benchmarks/results/)")
     ap.add_argument("--torch-threads", type=int, default=TORCH_THREADS,
                     help=f"torch.set_num_threads (default {TORCH_THREADS}, the issue's setting)")

@@ -39,11 +39,12 @@ class Config:
     smaller shapes (named in their case labels), runs of >= 1 ms: it proves the suite runs, its figures mean little."""
 
     quick: bool = False
-    repeats: int = 15
+    repeats: int = 11
     warmup: int = 2
     min_run: float = 0.05  # seconds: calibrated lower bound on one timed run
     isolate: bool = False  # paired processes: each engine in its own workers (benchmarks.worker)
     processes: int = 3  # worker processes per engine when isolated, used round-robin
+    settle: float = 1.0  # seconds of pause before each isolated run: the previous engine's thread pools sleep
     torch_threads: int = 2
     engines: dict = field(default_factory=dict)  # name -> module, from benchmarks.engines.available()
 
@@ -51,7 +52,7 @@ class Config:
     def make(cls, quick: bool = False, repeats: int | None = None, engines: dict | None = None,
              isolate: bool = False, torch_threads: int = 2) -> Config:
         if quick:
-            cfg = cls(quick=True, repeats=2, warmup=1, min_run=0.001, processes=1)
+            cfg = cls(quick=True, repeats=2, warmup=1, min_run=0.001, processes=1, settle=0.3)
         else:
             cfg = cls()
         cfg.isolate, cfg.torch_threads = isolate, torch_threads
@@ -182,7 +183,7 @@ def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tu
     steps, rows = {}, []
     if cfg.isolate and isinstance(spec, Spec):
         timings, errors = measure_isolated(spec, list(builders), cfg.repeats, cfg.warmup, cfg.min_run,
-                                           cfg.torch_threads, processes=cfg.processes)
+                                           cfg.torch_threads, settle=cfg.settle, processes=cfg.processes)
         rows += [row(workload, case, e, error=msg) for e, msg in errors.items()]
     else:
         for engine, build in builders.items():

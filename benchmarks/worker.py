@@ -5,7 +5,9 @@ OpenMP threads, Numba's) and a pool still spinning after one engine's work slows
 on this machine. A worker process holds one engine only; while another worker runs, it sits blocked on its
 pipe. The coordinator (``measure_isolated``) keeps the suite's protocol: warm-up and calibration in each worker,
 then ``repeats`` rounds in rotated order, one run per engine per round, ``settle`` seconds of pause before every
-run so the previous engine's pools fall asleep. Full runs give each engine three worker processes, used in turn.
+run so the previous engine's pools fall asleep (a full run waits 1 s: with 0.3 s our MLP runs that followed
+PyTorch's showed 2.4x spikes, 3.7 against 1.5 ms, and the round-by-round ratio read 1.06; with 1 s, 0.83 and
+0.90). Full runs give each engine three worker processes, used in turn.
 
 Protocol (one JSON object per line, prefixed ``@@`` so stray library prints are ignored): the coordinator sends
 ``{"prepare": [warmup, min_run]}`` -> ``{"number": n, "first": loss}``; ``{"run": n}`` -> ``{"t": seconds}``;

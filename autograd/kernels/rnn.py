@@ -229,8 +229,8 @@ def lstm_forward(x, bias, h0, c0, w_t, w_hr=None, reverse=False, out=None):
 def lstm_backward(gout, ghn, gcn, gates, cs, tcs, c0, w_hh, w_hr=None, reverse=False):
     """Backward of ``lstm_forward``: returns dgates (T,B,4H) with respect to the pre-activation gates,
     dh0, dc0, and dh_all (T,B,P) the total gradient of each projected output (None without projection).
-    The loop over time is in Python: each step is one Numba elementwise call and numpy's matmul (numpy's OpenBLAS
-    runs this (B, 4H) x (4H, H) product in 29 us at B=16, H=128; Numba's np.dot, through scipy's, in 47 us)."""
+    The loop over time is one Numba call (``_lstm_backward_blas``: per step the elementwise step and one cblas
+    GEMM); without a recognised BLAS, a Python loop of the same steps with numpy's matmul."""
     T, B, G = gates.shape
     H = G // 4
     dt = gates.dtype

@@ -39,7 +39,7 @@ def _find() -> dict:
             paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
     except OSError:
         return {}
-    numpy_dir = numpy.__file__.rsplit("/", 2)[0]
+    numpy_dir = numpy.__file__.rsplit("/", 1)[0]  # .../site-packages/numpy, a prefix of .../numpy.libs too
     paths.sort(key=lambda p: not p.startswith(numpy_dir))  # numpy's own first (scipy's is slower, see above)
     found = {}
     for dtype, names in _SYMBOLS.items():

@@ -31,14 +31,25 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A fresh random permutation at every iteration (or ``num_samples`` draws with replacement)."""
+    """A fresh random permutation at every iteration (or ``num_samples`` draws with replacement).
+
+    Lazy, as PyTorch's: draws come in chunks (32 indices with replacement, one permutation of the dataset
+    without), so any ``num_samples`` costs constant memory. Without a ``generator`` each iteration draws one
+    seed from the default generator and then uses a private generator, so the order does not depend on what
+    else draws from the default generator while the epoch runs (DataLoader workers prefetch ahead).
+    """
+
+    _CHUNK = 32
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator=None) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
-        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(num_samples, int)
+                                        or num_samples <= 0):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         # an int seed becomes one generator for the sampler's lifetime, so every epoch draws a new order
         self.generator = np.random.default_rng(generator) if isinstance(generator, (int, np.integer)) else generator
@@ -49,12 +60,23 @@ class RandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        g = rng(self.generator)
+        if self.generator is None:
+            g = np.random.default_rng(int(rng(None).integers(0, 2**63 - 1)))
+        else:
+            g = rng(self.generator)
         if self.replacement:
-            return iter(g.integers(0, n, size=self.num_samples).tolist())
-        reps = -(-self.num_samples // n) if n else 0
-        order = np.concatenate([g.permutation(n) for _ in range(reps)]) if reps else np.zeros(0, int)
-        return iter(order[: self.num_samples].tolist())
+            if n == 0:
+                raise ValueError("RandomSampler with replacement needs a non-empty data_source")
+            for _ in range(self.num_samples // self._CHUNK):
+                yield from g.integers(0, n, size=self._CHUNK).tolist()
+            yield from g.integers(0, n, size=self.num_samples % self._CHUNK).tolist()
+            return
+        if n == 0:
+            return
+        for _ in range(self.num_samples // n):
+            yield from g.permutation(n).tolist()
+        if self.num_samples % n:
+            yield from g.permutation(n)[: self.num_samples % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -41,6 +41,7 @@ from .engine import backward, detect_anomaly, grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck
+from .ops.counting import *  # noqa: F403
 from .ops.elementwise import (
     abs,
     add,
@@ -95,9 +96,12 @@ from .ops.elementwise import (
     trunc,
     where,
 )
+from .ops.index_add import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.median import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
+from .ops.repeat import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .random import (
     Generator,

@@ -553,6 +553,25 @@ class Tensor:
     def exponential_(self, lambd=1.0, generator=None):
         return _random.exponential_(self, lambd, generator=generator)
 
+    # ---- counting, median, repeat_interleave, in-place scatter/index_add (ops/counting, median, repeat, index_add)
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        return _counting.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _counting.unique_consecutive(self, return_inverse, return_counts, dim)
+    def bincount(self, weights=None, minlength=0): return _counting.bincount(self, weights, minlength)
+    def median(self, dim=None, keepdim=False): return _median.median(self, dim, keepdim)
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        if repeats is None:
+            return _repeat.repeat_interleave(self, output_size=output_size)
+        return _repeat.repeat_interleave(self, repeats, dim, output_size=output_size)
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _index_add.index_add(self, dim, index, source, alpha=alpha)
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _inplace.apply(self, _index_add.index_add, dim, index, source, alpha=alpha)
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        return _inplace.apply(self, _indexing.scatter, dim, index, src if src is not None else value, reduce=reduce)
+    def scatter_add_(self, dim, index, src): return _inplace.apply(self, _indexing.scatter_add, dim, index, src)
+
 
 class _RemovableHandle:
     def __init__(self, hooks: list, hook) -> None:
@@ -569,10 +588,14 @@ from . import _format, _inplace  # noqa: E402
 from . import creation as _creation  # noqa: E402
 from . import engine as _engine  # noqa: E402
 from . import random as _random  # noqa: E402
+from .ops import counting as _counting  # noqa: E402
 from .ops import elementwise as _elementwise  # noqa: E402
+from .ops import index_add as _index_add  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import median as _median  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
+from .ops import repeat as _repeat  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 
 for _name, _ufunc in (("__add__", np.add), ("__sub__", np.subtract), ("__mul__", np.multiply)):

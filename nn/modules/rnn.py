@@ -3,7 +3,7 @@
 Constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), shapes, registration order,
 initialisation (uniform(-1/sqrt(hidden), 1/sqrt(hidden))), input/state layouts and error messages are PyTorch's.
 Each layer and direction is one op (``autograd.ops.rnn``): the time loop runs in one kernel call per layer, not as
-one graph node per step. Packed sequences are not supported.
+one graph node per step. A ``PackedSequence`` input runs each sequence to its own length (``rnn_packed``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from autograd.tensor import Tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from .rnn_packed import packed_forward
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -156,7 +158,7 @@ class RNNBase(Module):
         """Validate the input's rank; True when it is batched (3-D)."""
         if not isinstance(input, Tensor):
             raise TypeError(f"{type(self).__name__}: expected input to be a Tensor, got {type(input).__name__}"
-                            " (packed sequences are not supported)")
+                            " or a PackedSequence")
         if input.dim() not in (2, 3):
             kind = "tensor instead" if self.mode.startswith("RNN") else "instead"
             name = "RNN" if self.mode.startswith("RNN") else self.mode
@@ -235,6 +237,8 @@ class RNN(RNNBase):
         super().__init__(mode, *args, **kwargs)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        if isinstance(input, PackedSequence):
+            return packed_forward(self, input, hx)
         is_batched = self._check_dims(input, hx)
         batch_dim = 0 if self.batch_first else 1
         if not is_batched:
@@ -273,6 +277,8 @@ class LSTM(RNNBase):
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, self.hidden_size)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None):  # noqa: A002
+        if isinstance(input, PackedSequence):
+            return packed_forward(self, input, hx)
         is_batched = self._check_dims(input, hx)
         batch_dim = 0 if self.batch_first else 1
         if not is_batched:

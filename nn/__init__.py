@@ -11,12 +11,17 @@ from .modules.attention import *
 from .modules.container import *
 from .modules.conv import *
 from .modules.dropout import *
+from .modules.embedding_bag import *
+from .modules.instancenorm import *
+from .modules.lazy import *
 from .modules.linear import *
 from .modules.loss import *
 from .modules.normalization import *
+from .modules.padding import *
 from .modules.pooling import *
 from .modules.rnn import *
 from .modules.sparse import *
 from .modules.transformer import *
+from .modules.upsampling import *
 from .parameter import Parameter
 from .trainer import History, Trainer

@@ -6,7 +6,10 @@ One family per file; each file lists its public names in ``__all__``.
 from .activation import *
 from .attention import *
 from .conv import *
+from .embedding_bag import *
+from .instancenorm import *
 from .linear import *
 from .loss import *
 from .normalization import *
 from .pooling import *
+from .upsampling import *

@@ -125,6 +125,11 @@ from .tensor import Tensor
 from .value import Value
 from .viz import draw_graph
 
+# isort: split
+# PyTorch's training tools (torch.testing, torch.utils, torch.distributions, torch.func, torch.jit, torch.compile)
+from . import distributions, func, jit, testing, utils
+from ._compile import compile
+
 multiply = mul
 subtract = sub
 divide = div

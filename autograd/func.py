@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from . import engine
 from .grad_mode import enable_grad
+from .ops.indexing import select
 from .ops.shape import stack
 from .tensor import Tensor
 
@@ -94,7 +95,7 @@ _MISSING = object()
 
 
 def _split(x, dim, i):
-    return x.select(dim, i) if dim is not None and isinstance(x, Tensor) else x
+    return select(x, dim, i) if dim is not None and isinstance(x, Tensor) else x
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):

@@ -126,8 +126,8 @@ from .value import Value
 from .viz import draw_graph
 
 # isort: split
-# PyTorch's training tools (torch.testing, torch.utils, torch.distributions, torch.func, torch.jit, torch.compile)
-from . import distributions, func, jit, testing, utils
+# PyTorch's tools: torch.testing, .utils, .distributions, .func, .jit, .profiler and torch.compile
+from . import distributions, func, jit, profiler, testing, utils
 from ._compile import compile
 
 multiply = mul

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from . import function as _function
 from .tensor import Tensor
 
-__all__ = ["profile", "record_function", "ProfilerActivity", "schedule", "FunctionEvent", "EventList"]
+__all__ = ["profile", "record_function", "ProfilerActivity", "schedule", "tensorboard_trace_handler", "FunctionEvent",
+           "EventList"]
 
 
 class ProfilerActivity(enum.Enum):
@@ -238,6 +239,26 @@ class record_function:
 def schedule(*, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0):
     """PyTorch's step schedule, accepted for compatibility: this profiler records every step while active."""
     return {"wait": wait, "warmup": warmup, "active": active, "repeat": repeat, "skip_first": skip_first}
+
+
+def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None, use_gzip: bool = False):
+    """An ``on_trace_ready`` callback writing the profile as a Chrome trace file into ``dir_name``."""
+    import os
+    import socket
+
+    def handler(prof) -> None:
+        os.makedirs(dir_name, exist_ok=True)
+        name = worker_name or f"{socket.gethostname()}_{os.getpid()}"
+        path = os.path.join(dir_name, f"{name}.{int(time.time() * 1000)}.pt.trace.json")
+        prof.export_chrome_trace(path)
+        if use_gzip:
+            import gzip
+            import shutil
+
+            with open(path, "rb") as src, gzip.open(path + ".gz", "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.remove(path)
+    return handler
 
 
 class profile:

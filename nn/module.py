@@ -389,6 +389,10 @@ class Module:
             raise AttributeError(f"`{name}` is not a buffer")
         return mod._buffers[name]
 
+    def compile(self, *args, **kwargs) -> None:
+        """``torch.nn.Module.compile``: a documented no-op until the library has a compiler (as
+        ``autograd.compile``); the module keeps running eagerly with the same results."""
+
     # ---- modes and bulk changes ----
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):

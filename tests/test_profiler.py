@@ -51,3 +51,12 @@ def test_profile_refuses_cuda_and_records_nothing_when_disabled():
     with profile(enabled=False) as prof:
         A.ones(2) * 2
     assert len(prof.events()) == 0
+
+
+def test_tensorboard_trace_handler_writes_a_trace(tmp_path):
+    from autograd.profiler import schedule, tensorboard_trace_handler
+
+    with profile(schedule=schedule(wait=1, warmup=1, active=2), on_trace_ready=tensorboard_trace_handler(str(tmp_path))):
+        A.ones(3).exp()
+    (trace,) = list(tmp_path.iterdir())
+    assert trace.name.endswith(".pt.trace.json") and "Exp" in trace.read_text()

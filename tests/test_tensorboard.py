@@ -51,6 +51,9 @@ def test_scalars_histograms_text_round_trip(tmp_path):
 
 
 def test_closed_writer_and_default_logdir(tmp_path, monkeypatch):
+    from autograd.utils.tensorboard.writer import SummaryWriter as W
+
+    assert W is SummaryWriter
     monkeypatch.chdir(tmp_path)
     w = SummaryWriter(comment="_x")
     assert w.get_logdir().startswith("runs") and w.get_logdir().endswith("_x")

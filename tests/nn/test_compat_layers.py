@@ -203,3 +203,20 @@ def test_lazy_conv_becomes_conv_and_matches_torch():
     lazy = nn.LazyConv2d(4, 3)
     lazy.load_state_dict({k: v.detach().numpy() for k, v in torch.nn.Conv2d(2, 4, 3).state_dict().items()})
     assert lazy.in_channels == 2 and lazy.weight.shape == (4, 2, 3, 3)
+
+
+def test_lazy_batch_norm_matches_torch():
+    for ours, theirs, shape in [(nn.LazyBatchNorm2d(), torch.nn.LazyBatchNorm2d(), (4, 3, 5, 5)),
+                                (nn.LazyBatchNorm1d(momentum=None), torch.nn.LazyBatchNorm1d(momentum=None), (6, 5))]:
+        x = np.random.default_rng(14).standard_normal(shape).astype(np.float32)
+        _compare(ours, theirs, x, rtol=1e-4, atol=1e-5)
+        assert type(ours).__name__ == type(theirs).__name__
+        for k, v in theirs.state_dict().items():
+            np.testing.assert_allclose(ours.state_dict()[k].numpy(), v.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_module_compile_is_a_no_op():
+    m = nn.Linear(2, 2)
+    before = m(A.ones(1, 2)).numpy()
+    assert m.compile(mode="reduce-overhead") is None
+    np.testing.assert_array_equal(m(A.ones(1, 2)).numpy(), before)

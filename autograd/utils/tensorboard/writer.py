@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..tensor import Tensor
+from ...tensor import Tensor
 
 __all__ = ["SummaryWriter"]
 

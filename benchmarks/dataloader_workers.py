@@ -1,5 +1,6 @@
 """DataLoader with worker processes vs in the calling process, on a dataset whose ``__getitem__`` does real
-work (a numpy image augmentation): ``python -m benchmarks.dataloader_workers [--workers 2] [--n 512]``.
+work (a numpy image augmentation, and optionally ``--io-ms`` of waiting per sample, as a read from a slow disk
+would): ``python -m benchmarks.dataloader_workers [--workers 2] [--n 512] [--passes 20] [--io-ms 0]``.
 
 Prints seconds per epoch for ``num_workers=0`` and ``num_workers=N`` (best of ``--repeat`` epochs) and checks
 that both give the same batches.
@@ -19,14 +20,17 @@ from autograd.data import DataLoader, Dataset
 class Augmented(Dataset):
     """A deterministic 64x64 image per index, blurred by repeated 3x3 box filters (CPU work in numpy)."""
 
-    def __init__(self, n: int, passes: int) -> None:
+    def __init__(self, n: int, passes: int, io_ms: float = 0.0) -> None:
         self.n = n
         self.passes = passes
+        self.io_ms = io_ms
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, i: int):
+        if self.io_ms:
+            time.sleep(self.io_ms / 1000)
         img = np.random.default_rng(i).random((3, 64, 64))
         for _ in range(self.passes):
             p = np.pad(img, ((0, 0), (1, 1), (1, 1)), mode="edge")
@@ -50,8 +54,9 @@ def main() -> None:
     ap.add_argument("--passes", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--io-ms", type=float, default=0.0)
     args = ap.parse_args()
-    ds = Augmented(args.n, args.passes)
+    ds = Augmented(args.n, args.passes, args.io_ms)
     t0, b0 = epoch_seconds(DataLoader(ds, batch_size=args.batch_size, shuffle=True, generator=0), args.repeat)
     loader = DataLoader(ds, batch_size=args.batch_size, shuffle=True, generator=0, num_workers=args.workers,
                         persistent_workers=True)

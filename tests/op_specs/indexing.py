@@ -101,4 +101,8 @@ SPECS = [
     OpSpec("setitem_int", lambda lib, a, v: _setitem(a, (1, 2), v), [((3, 4), ()), ((2, 3, 4), (4,))]),
     OpSpec("index_chain", lambda lib, a: a[1:, [0, 2]][..., None].expand(2, 2, 3)[[1, 0, 1]],
            [((3, 4),)]),
+    OpSpec("repeat_interleave", lambda lib, a: a.repeat_interleave(2, dim=1), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("repeat_interleave_flat", lambda lib, a: lib.repeat_interleave(a, 3), [((3, 4),), ((),)]),
+    OpSpec("index_add", lambda lib, a, i, s: a.index_add(0, i.reshape(-1), s, alpha=0.5), [((3, 4), (5, 4))],
+           make=_with_index(0, (5, 1))),
 ]

@@ -72,6 +72,9 @@ SPECS = [
     OpSpec("amin", lambda lib, a: a.amin(1), [((3, 4),)], make=distinct),
     OpSpec("amax_ties", lambda lib, a: a.amax(1) * 1.0, [((3, 4),)], make=ties, gradcheck=False),
     OpSpec("amin_ties", lambda lib, a: lib.amin(a, (0, 1)) * 1.0, [((3, 4),)], make=ties, gradcheck=False),
+    OpSpec("median_all", lambda lib, a: a.median(), [((5,),), ((3, 4),)], make=distinct),
+    OpSpec("median_dim", lambda lib, a: lib.median(a, 1).values, [((3, 4),), ((2, 5, 3),)], make=distinct),
+    OpSpec("median_all_ties", lambda lib, a: a.median() * 1.0, [((3, 4),)], make=ties, gradcheck=False),
     # logsumexp / softmax / log_softmax
     OpSpec("logsumexp", lambda lib, a: lib.logsumexp(a, 1), [((3, 4),), ((2, 3, 4),)]),
     OpSpec("logsumexp_neg_keepdim", lambda lib, a: a.logsumexp(-1, keepdim=True), S),

@@ -339,6 +339,9 @@ class profile:
     def table(self, *args, **kwargs) -> str:
         return self.key_averages().table(*args, **kwargs)
 
+    def __str__(self) -> str:
+        return self.table()
+
     def export_chrome_trace(self, path: str) -> None:
         """Write the events as a Chrome trace (chrome://tracing, Perfetto)."""
         trace = [{"name": e.name, "ph": "X", "ts": e.start_us, "dur": e.cpu_time_total, "pid": 0,

@@ -26,8 +26,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("kind,kw", CASES)
-@pytest.mark.parametrize("enforce_sorted", [True, False])
-@pytest.mark.parametrize("with_hx", [False, True])
+@pytest.mark.parametrize("enforce_sorted,with_hx", [(True, False), (False, True)])
 def test_packed_through_recurrent_layers_matches_torch(kind, kw, enforce_sorted, with_hx):
     rng = np.random.default_rng(0)
     lengths = [5, 5, 3, 2, 1] if enforce_sorted else [2, 5, 1, 5, 3]

@@ -8,6 +8,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd as A
 import nn
@@ -253,3 +255,13 @@ def test_random_sampler_without_replacement_chains_permutations():
     assert b + list(it) == a and sorted(a) == list(range(10))
     with pytest.raises(ValueError, match="num_samples should be a positive integer"):
         RandomSampler(ds, num_samples=0)
+
+
+@settings(max_examples=6, deadline=None)
+@given(n=st.integers(1, 30), batch_size=st.integers(1, 7), drop_last=st.booleans(), shuffle=st.booleans(),
+       workers=st.integers(1, 3), prefetch=st.integers(1, 3))
+def test_any_loader_configuration_matches_in_process(n, batch_size, drop_last, shuffle, workers, prefetch):
+    kw = dict(batch_size=batch_size, drop_last=drop_last, shuffle=shuffle, generator=n)
+    ref = [y for _, y in _batches(DataLoader(Work(n), **kw))]
+    got = [y for _, y in _batches(DataLoader(Work(n), num_workers=workers, prefetch_factor=prefetch, **kw))]
+    assert got == ref

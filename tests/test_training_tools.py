@@ -102,6 +102,9 @@ def test_checkpoint_of_a_closure_with_autograd_grad_and_tuple_outputs():
     np.testing.assert_allclose(gx.numpy(), want.numpy(), rtol=1e-12)
     (y.sum() + s).backward()  # the closure's parameter gets its gradient accumulated
     assert w.grad is not None and w.grad.shape == (4, 3)
+    w.grad = None
+    checkpoint(f, x.detach(), use_reentrant=False)[1].backward()  # no input needs grad: w still gets one
+    assert w.grad is not None
     assert A.gradcheck(lambda a: checkpoint(lambda b: (b * b).sin(), a, use_reentrant=False),
                        (A.randn(3, dtype=A.float64, requires_grad=True),))
 

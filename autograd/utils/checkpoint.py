@@ -5,7 +5,9 @@ recompute them during backward.
 state of the forward (so dropout draws the same masks), runs ``fn`` again with grad enabled, and differentiates
 that recomputation: the gradients go to the tensor arguments and to the parameters of ``fn`` when it is a module
 or a module's method; leaves that ``fn`` reaches otherwise (a closure) get theirs accumulated into ``.grad``, as
-with PyTorch's reentrant variant. ``use_reentrant`` is accepted either way and changes nothing.
+with PyTorch's reentrant variant. A closure called on inputs that need no gradient is run as it is (no
+recomputation, and its parameters still get gradients). ``use_reentrant`` is accepted either way and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -98,8 +100,11 @@ def checkpoint(function, *args, use_reentrant: bool | None = None, context_fn=No
         warnings.warn("torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly; both values "
                       "behave the same in numbagrad", stacklevel=2)
     params = _module_parameters(function)
-    out = _Checkpoint.apply(function, preserve_rng_state, len(args), kwargs, *args, *params)
-    return out
+    if not params and not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        # nothing to hang the recomputation on (a closure over parameters, inputs without grad): run it as is,
+        # so its parameters still get their gradients
+        return function(*args, **kwargs)
+    return _Checkpoint.apply(function, preserve_rng_state, len(args), kwargs, *args, *params)
 
 
 def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool | None = None,  # noqa: A002

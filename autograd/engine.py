@@ -14,6 +14,7 @@ record a graph of their own, and the gradients can be differentiated again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,6 +110,10 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
 
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
+    if getattr(_passes, "stack", None) is None:
+        _passes.stack = []
+    callbacks: list = []
+    _passes.stack.append(callbacks)
     try:
         while ready:
             node = ready.pop()
@@ -145,7 +150,11 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                         ready.append(child)
                     else:  # every path into it carried None
                         _skip(child, deps, buffers, ready)
+        _passes.stack.pop()
+        _run_callbacks(callbacks)
     finally:
+        if _passes.stack and _passes.stack[-1] is callbacks:
+            _passes.stack.pop()
         _mode.enabled = prev_mode
 
     if capture is None:
@@ -157,6 +166,26 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                 "Set allow_unused=True if this is the desired behavior."
             )
     return tuple(captured)
+
+
+_passes = threading.local()  # .stack: one callback list per backward pass running in this thread
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once when the backward pass now running in this thread has finished its graph
+    (as ``torch.autograd.Variable._execution_engine.queue_callback``); call it from a hook."""
+    stack = getattr(_passes, "stack", None)
+    if not stack:
+        raise RuntimeError("queue_callback can only be called while a backward pass is running (from a hook)")
+    stack[-1].append(callback)
+
+
+def _run_callbacks(callbacks: list) -> None:
+    # a callback may queue another; they run in order until none is left
+    i = 0
+    while i < len(callbacks):
+        callbacks[i]()
+        i += 1
 
 
 def _skip(node, deps, buffers, ready) -> None:
@@ -229,17 +258,20 @@ def _accumulate_leaf(node, g, create_graph, leaf_targets, captured, capturing, h
         g = sum_to(g, var._data.shape)
     if create_graph:
         var._grad = g if var._grad is None else var._grad + g
-        return
-    arr = g._data
-    if var._grad is None:
-        flags = arr.flags
-        if not (flags.owndata and flags.writeable) or id(arr) in handed_out:
-            arr = arr.copy()
-        handed_out.add(id(arr))
-        var._grad = _make(arr)
     else:
-        np.add(var._grad._data, arr, out=var._grad._data, casting="unsafe")
-        var._grad._version[0] += 1
+        arr = g._data
+        if var._grad is None:
+            flags = arr.flags
+            if not (flags.owndata and flags.writeable) or id(arr) in handed_out:
+                arr = arr.copy()
+            handed_out.add(id(arr))
+            var._grad = _make(arr)
+        else:
+            np.add(var._grad._data, arr, out=var._grad._data, casting="unsafe")
+            var._grad._version[0] += 1
+    if node._post_hooks:
+        for hook in tuple(node._post_hooks):
+            hook(var)
 
 
 def _check_finite(node, grads) -> None:

@@ -6,7 +6,10 @@
    gradient (its count has reached zero); its input gradients are summed into the buffers of the nodes its
    edges point to. So each node runs once, after all its consumers: reverse topological order.
 3. ``AccumulateGrad`` nodes add into their leaf's ``.grad`` (``backward``) or have their gradient captured
-   (``grad``). Nodes free their saved tensors as they go unless ``retain_graph``.
+   (``grad``). Nodes free their saved tensors as they go unless ``retain_graph``. A leaf's post-accumulate-grad
+   hooks run right after its ``.grad`` is updated.
+4. Callbacks queued by hooks (``queue_callback``) run once the whole graph is done (DistributedDataParallel
+   waits for its gradient reductions there).
 
 With ``create_graph=True`` the whole pass runs in grad mode, so the backward formulas (written in Tensor ops)
 record a graph of their own, and the gradients can be differentiated again.
@@ -150,11 +153,9 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                         ready.append(child)
                     else:  # every path into it carried None
                         _skip(child, deps, buffers, ready)
-        _passes.stack.pop()
         _run_callbacks(callbacks)
     finally:
-        if _passes.stack and _passes.stack[-1] is callbacks:
-            _passes.stack.pop()
+        _passes.stack.pop()
         _mode.enabled = prev_mode
 
     if capture is None:

@@ -231,6 +231,26 @@ def check_sampler():
     assert got == list(range(me, 10, n)), got
 
 
+def check_fork():
+    """A forked child (a DataLoader worker) keeps rank and world size but may not use the parent's
+    communicator."""
+    me, n = dist.get_rank(), dist.get_world_size()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            assert (dist.get_rank(), dist.get_world_size()) == (me, n)
+            try:
+                dist.all_reduce(autograd.ones(1))
+            except RuntimeError as e:
+                code = 0 if "forked child" in str(e) else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, f"forked child exited with {os.WEXITSTATUS(status)}"
+    dist.all_reduce(autograd.ones(1))  # the parent's communicator still works
+
+
 def check_raise():
     if dist.get_rank() == 1:
         raise ValueError("rank 1 fails on purpose")
@@ -239,7 +259,7 @@ def check_raise():
 
 
 CHECKS = {"collectives": check_collectives, "ddp": check_ddp_equals_full_batch, "no_sync": check_no_sync,
-          "unused": check_unused_parameters, "sampler": check_sampler, "raise": check_raise}
+          "unused": check_unused_parameters, "sampler": check_sampler, "fork": check_fork, "raise": check_raise}
 
 
 def main(names):

@@ -36,11 +36,11 @@ def _mpi_job(cmd, timeout=600):
 
 def test_checks_under_two_processes_through_the_launcher():
     """Every collective against numpy, DDP == full-batch training (MLP and CNN, SGD+momentum and Adam, several
-    buckets, replicas initialised differently), no_sync accumulation, unused parameters, sampler shards."""
+    buckets, replicas initialised differently), no_sync accumulation, unused parameters, sampler shards, fork."""
     p, _ = _mpi_job([sys.executable, "-m", "autograd.distributed.run", "-n", "2", CHECKS])
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
-    for name in ("collectives", "ddp", "no_sync", "unused", "sampler"):
+    for name in ("collectives", "ddp", "no_sync", "unused", "sampler", "fork"):
         assert f"OK {name}" in p.stdout, out
 
 
@@ -167,3 +167,16 @@ def test_sampler_seeding_and_epochs():
         DistributedSampler(range(5), num_replicas=2, rank=2)
     with pytest.raises(ValueError, match="num_replicas"):
         DistributedSampler(range(5), num_replicas=0, rank=0)
+
+
+def test_digits_example_reaches_the_same_accuracy_on_one_and_two_processes():
+    pytest.importorskip("sklearn")
+    lines = {}
+    for n in (1, 2):
+        p, _ = _mpi_job([sys.executable, "-m", "autograd.distributed.run", "-n", str(n),
+                         os.path.join(ROOT, "examples", "ddp_digits.py"), "--epochs", "2"])
+        assert p.returncode == 0, p.stdout + p.stderr
+        lines[n] = [ln for ln in p.stdout.splitlines() if "test accuracy" in ln or "train loss" in ln]
+    acc = {n: lines[n][-1].split("test accuracy ")[1].split(" (")[0] for n in lines}
+    assert acc[1] == acc[2] and float(acc[1]) > 0.85, lines
+    assert lines[1][:-1] == lines[2][:-1], lines  # the same mean training loss, epoch by epoch

@@ -9,8 +9,10 @@ scaling in processes, not a comparison of processes with threads.
 A step is zero_grad + forward + backward (gradient averaging included) + optimizer step, timed on every rank
 after a barrier; a step's time is the slowest rank's. "comm wait" is the share of the step a rank spends
 blocked at the end of backward waiting for the all-reduces (``DistributedDataParallel`` measures it); the
-rest of the communication overlapped the backward. Two bucket sizes at P=2 show what the overlap buys:
-one bucket (everything reduced after backward: no overlap) and small buckets started during backward.
+rest of the communication overlapped the backward. Beside it, the same all-reduce of every gradient timed
+alone (blocking): what a step would wait for without any overlap. Two bucket sizes at P=2 show what the
+overlap buys: one bucket (everything reduced after backward: no overlap) and small buckets started during
+backward.
 """
 
 from __future__ import annotations
@@ -86,8 +88,17 @@ def child(models: list, small: bool, steps: int, warmup: int) -> None:
                 if i >= warmup:
                     times.append(t[0].item())
                     waits.append(t[1].item())
+            # the same reduction alone, blocking: what the step would wait for with no overlap at all
+            flat = autograd.zeros(sum(p.numel() for p in model.parameters()))
+            alone = []
+            for _ in range(max(3, steps)):
+                dist.barrier()
+                t0 = time.perf_counter()
+                dist.all_reduce(flat)
+                alone.append(time.perf_counter() - t0)
             out.append({"model": kind, "cap": cap, "buckets": len(ddp._buckets), "times": times,
-                        "wait_share": sum(waits) / sum(times)})
+                        "wait_share": sum(waits) / sum(times), "wait": statistics.median(waits),
+                        "allreduce_alone": statistics.median(alone)})
     if rank == 0:
         print(json.dumps({"world": world, "results": out}), flush=True)
     dist.destroy_process_group()
@@ -140,7 +151,8 @@ def run(cfg: Config) -> list[dict]:
                             max=max(r["times"]), repeats=steps, number=1, speedup=speedup,
                             efficiency=speedup / 2, wait_share=r["wait_share"],
                             note=f"speedup {speedup:.2f}x, scaling efficiency {100 * speedup / 2:.0f}%, comm "
-                                 f"wait {100 * r['wait_share']:.0f}% of the step"))
+                                 f"wait {100 * r['wait_share']:.0f}% of the step ({1e3 * r['wait']:.2f} ms; the "
+                                 f"same all-reduce alone {1e3 * r['allreduce_alone']:.2f} ms)"))
     return rows
 
 

@@ -1,5 +1,8 @@
 """``python -m autograd.distributed.run -n N [--hosts H1,H2 | --hostfile F] SCRIPT [ARGS...]``: start N copies of
-SCRIPT through MPI's ``mpiexec`` (mpich from ``pip install "numbagrad[distributed]"``, or the system's)."""
+SCRIPT through MPI's ``mpiexec`` (mpich from ``pip install "numbagrad[distributed]"``, or the system's).
+
+It runs ``mpiexec -n N python -m mpi4py SCRIPT ARGS``: mpi4py's runner aborts the whole job when one process
+ends with an uncaught exception or a non-zero ``sys.exit``."""
 
 from __future__ import annotations
 
@@ -31,7 +34,9 @@ def command(nproc: int, script: list, hosts: str | None = None, hostfile: str | 
         cmd += ["-hosts", hosts]
     if hostfile:
         cmd += ["-f", hostfile]
-    return cmd + [sys.executable, *script]
+    # mpi4py's runner calls MPI_Abort when the script dies of an exception or sys.exit(nonzero), so one failing
+    # rank ends the job instead of leaving the others waiting in a collective
+    return cmd + [sys.executable, "-m", "mpi4py", *script]
 
 
 def main(argv: list | None = None) -> int:

@@ -1,8 +1,9 @@
 """Checks that run inside an MPI job: ``mpiexec -n 2 python tests/distributed/_ddp_checks.py [CHECK ...]``.
 
 Every rank runs every check; a failed assertion raises, which aborts the whole job (non-zero exit). Rank 0
-prints ``OK <check>`` after each one that passed on every rank. ``raise`` is the odd one out: rank 1 raises
-while rank 0 waits in a collective, to show that the job ends instead of hanging.
+prints ``OK <check>`` after each one that passed on every rank. ``raise`` and ``exit`` are the odd ones out:
+rank 1 raises (or calls ``sys.exit(3)``) while rank 0 waits in a collective, to show that the job ends instead
+of hanging.
 """
 
 from __future__ import annotations
@@ -147,6 +148,28 @@ def check_ddp_equals_full_batch():
         assert list(ddp.state_dict())[0].startswith("module."), list(ddp.state_dict())[:2]
 
 
+def check_buckets_start_during_backward():
+    """With small buckets, the all-reduce of the last layers' bucket has started before the first layer's
+    gradient exists (overlap); buffers are rank 0's after construction."""
+    me = dist.get_rank()
+    model = make_model(seed=300 + me)
+    first = model[0].weight  # the last gradient backward produces
+    started = []
+    # registered before DDP's own hook, so it sees the state just before this gradient is counted
+    first.register_post_accumulate_grad_hook(lambda p: started.append(len(ddp._pass["works"])))
+    ddp = DDP(model, bucket_cap_mb=0.0005)
+    x, y = global_batch(seed=1)
+    nn.MSELoss()(ddp(x), y).backward()
+    assert started and started[0] >= 1, f"no bucket had started before the first layer's gradient: {started}"
+    assert ddp._pass is None  # finished at the end of backward
+
+    autograd.manual_seed(0)
+    bn = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double()
+    bn[1].running_mean.numpy()[:] = me + 1.0
+    DDP(bn)
+    np.testing.assert_array_equal(bn[1].running_mean.numpy(), np.ones(4))
+
+
 def check_no_sync():
     me, n = dist.get_rank(), dist.get_world_size()
     model = make_model(seed=200 + me)
@@ -258,14 +281,21 @@ def check_raise():
     dist.barrier()
 
 
-CHECKS = {"collectives": check_collectives, "ddp": check_ddp_equals_full_batch, "no_sync": check_no_sync,
-          "unused": check_unused_parameters, "sampler": check_sampler, "fork": check_fork, "raise": check_raise}
+def check_exit():
+    if dist.get_rank() == 1:
+        sys.exit(3)
+    dist.barrier()
+
+
+CHECKS = {"collectives": check_collectives, "ddp": check_ddp_equals_full_batch, "overlap": check_buckets_start_during_backward, "no_sync": check_no_sync,
+          "unused": check_unused_parameters, "sampler": check_sampler, "fork": check_fork, "raise": check_raise,
+          "exit": check_exit}
 
 
 def main(names):
     dist.init_process_group(backend="mpi")
     assert dist.is_initialized() and dist.get_world_size() >= 2, "run me under mpiexec -n 2"
-    for name in names or [k for k in CHECKS if k != "raise"]:
+    for name in names or [k for k in CHECKS if k not in ("raise", "exit")]:
         CHECKS[name]()
         dist.barrier()
         if dist.get_rank() == 0:

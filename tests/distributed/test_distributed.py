@@ -36,15 +36,17 @@ def _mpi_job(cmd, timeout=600):
 
 def test_checks_under_two_processes_through_the_launcher():
     """Every collective against numpy, DDP == full-batch training (MLP and CNN, SGD+momentum and Adam, several
-    buckets, replicas initialised differently), no_sync accumulation, unused parameters, sampler shards, fork."""
+    buckets, replicas initialised differently), buckets started during backward, no_sync accumulation, unused
+    parameters, sampler shards, fork."""
     p, _ = _mpi_job([sys.executable, "-m", "autograd.distributed.run", "-n", "2", CHECKS])
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
-    for name in ("collectives", "ddp", "no_sync", "unused", "sampler", "fork"):
+    for name in ("collectives", "ddp", "overlap", "no_sync", "unused", "sampler", "fork"):
         assert f"OK {name}" in p.stdout, out
 
 
 def test_a_rank_that_raises_ends_the_whole_job():
+    """Under plain mpiexec: init_process_group's excepthook calls MPI_Abort."""
     from autograd.distributed.run import find_mpiexec
 
     pytest.importorskip("mpi4py")
@@ -53,6 +55,15 @@ def test_a_rank_that_raises_ends_the_whole_job():
     assert p.returncode != 0, out
     assert "rank 1 fails on purpose" in out and "aborting all 2 processes" in out, out
     assert "OK raise" not in out
+    assert seconds < 60, f"the job took {seconds:.1f} s to end"
+
+
+def test_a_rank_that_exits_non_zero_ends_the_job_under_the_launcher():
+    p, seconds = _mpi_job([sys.executable, "-m", "autograd.distributed.run", "-n", "2", CHECKS, "exit"],
+                          timeout=120)
+    out = p.stdout + p.stderr
+    assert p.returncode == 3, out
+    assert "OK exit" not in out
     assert seconds < 60, f"the job took {seconds:.1f} s to end"
 
 
@@ -124,7 +135,7 @@ def test_launcher_command_line(tmp_path):
     script.write_text("print('hi')\n")
     cmd = run.command(3, [str(script), "--lr", "0.1"], hosts="a,b")
     assert os.path.basename(cmd[0]) in ("mpiexec", "mpirun")
-    assert cmd[1:] == ["-n", "3", "-hosts", "a,b", sys.executable, str(script), "--lr", "0.1"]
+    assert cmd[1:] == ["-n", "3", "-hosts", "a,b", sys.executable, "-m", "mpi4py", str(script), "--lr", "0.1"]
     with pytest.raises(SystemExit):
         run.main(["-n", "2", str(tmp_path / "missing.py")])
     with pytest.raises(SystemExit):

@@ -10,7 +10,8 @@ A step is zero_grad + forward + backward (gradient averaging included) + optimiz
 after a barrier; a step's time is the slowest rank's. "comm wait" is the share of the step a rank spends
 blocked at the end of backward waiting for the all-reduces (``DistributedDataParallel`` measures it); the
 rest of the communication overlapped the backward. Beside it, the same all-reduce of every gradient timed
-alone (blocking): what a step would wait for without any overlap. Two bucket sizes at P=2 show what the
+alone (blocking): what a step would wait for without any overlap, and the share of bucket reductions already
+finished when backward ended. Two bucket sizes at P=2 show what the
 overlap buys: one bucket (everything reduced after backward: no overlap) and small buckets started during
 backward.
 """
@@ -97,6 +98,7 @@ def child(models: list, small: bool, steps: int, warmup: int) -> None:
                 dist.all_reduce(flat)
                 alone.append(time.perf_counter() - t0)
             out.append({"model": kind, "cap": cap, "buckets": len(ddp._buckets), "times": times,
+                        "done_early": ddp._buckets_done_early / max(1, ddp._buckets_started),
                         "wait_share": sum(waits) / sum(times), "wait": statistics.median(waits),
                         "allreduce_alone": statistics.median(alone)})
     if rank == 0:
@@ -152,7 +154,9 @@ def run(cfg: Config) -> list[dict]:
                             efficiency=speedup / 2, wait_share=r["wait_share"],
                             note=f"speedup {speedup:.2f}x, scaling efficiency {100 * speedup / 2:.0f}%, comm "
                                  f"wait {100 * r['wait_share']:.0f}% of the step ({1e3 * r['wait']:.2f} ms; the "
-                                 f"same all-reduce alone {1e3 * r['allreduce_alone']:.2f} ms)"))
+                                 f"same all-reduce alone {1e3 * r['allreduce_alone']:.2f} ms); "
+                                 f"{100 * r['done_early']:.0f}% of bucket reductions finished when backward "
+                                 "ended"))
     return rows
 
 

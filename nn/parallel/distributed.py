@@ -90,7 +90,11 @@ class DistributedDataParallel(Module):
                 self._where[id(p)] = b
         self._pass = None  # the reduction of the backward pass in progress
         self._sync_this_backward = True
-        self._wait_seconds = 0.0  # time spent blocked on communication at the end of backward, summed
+        # what the benchmark reports: seconds blocked on communication at the end of backward, and how many
+        # bucket reductions were started / already finished when backward ended (summed over passes)
+        self._wait_seconds = 0.0
+        self._buckets_started = 0
+        self._buckets_done_early = 0
         ref = weakref.ref(self)
         self._handles = [p.register_post_accumulate_grad_hook(_hook_for(ref)) for _, p in params]
 
@@ -177,6 +181,8 @@ class DistributedDataParallel(Module):
         while state["next"] < len(self._buckets):  # buckets holding parameters that got no gradient
             self._launch(state, state["next"])
             state["next"] += 1
+        self._buckets_started += len(state["works"])
+        self._buckets_done_early += sum(w.is_completed() for w in state["works"])
         t0 = time.perf_counter()
         for w in state["works"]:
             w.wait()

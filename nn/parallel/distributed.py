@@ -47,7 +47,10 @@ class _Bucket:
 
 
 class DistributedDataParallel(Module):
-    """Wrap ``module`` so that ``backward`` averages its gradients over every process of the default group."""
+    """Wrap ``module`` so that ``backward`` averages its gradients over every process of the default group.
+
+    ``dim``, ``gradient_as_bucket_view`` and ``static_graph`` are accepted, as in PyTorch, and change nothing
+    here; ``device_ids``/``output_device`` may only name the CPU."""
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
                  broadcast_buffers: bool = True, process_group=None, bucket_cap_mb: float = 25.0,

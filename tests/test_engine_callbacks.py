@@ -71,3 +71,29 @@ def test_queue_callback_runs_once_after_the_whole_pass():
 def test_queue_callback_outside_backward_raises():
     with pytest.raises(RuntimeError, match="while a backward pass is running"):
         queue_callback(lambda: None)
+
+
+def test_queue_callback_belongs_to_the_pass_of_its_own_thread():
+    import threading
+
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for _ in range(20):
+                x = autograd.ones(50, requires_grad=True)
+                seen = []
+                x.register_post_accumulate_grad_hook(lambda p: queue_callback(lambda: seen.append(threading.get_ident())))
+                (x * k).sum().backward()
+                assert seen == [threading.get_ident()], seen
+                assert float(x.grad[0]) == k
+            results[k] = True
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (2.0, 3.0, 5.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3, errors

@@ -6,7 +6,10 @@
    gradient (its count has reached zero); its input gradients are summed into the buffers of the nodes its
    edges point to. So each node runs once, after all its consumers: reverse topological order.
 3. ``AccumulateGrad`` nodes add into their leaf's ``.grad`` (``backward``) or have their gradient captured
-   (``grad``). Nodes free their saved tensors as they go unless ``retain_graph``.
+   (``grad``). Nodes free their saved tensors as they go unless ``retain_graph``. A leaf's post-accumulate-grad
+   hooks run right after its ``.grad`` is updated.
+4. Callbacks queued by hooks (``queue_callback``) run once the whole graph is done (DistributedDataParallel
+   waits for its gradient reductions there).
 
 With ``create_graph=True`` the whole pass runs in grad mode, so the backward formulas (written in Tensor ops)
 record a graph of their own, and the gradients can be differentiated again.
@@ -14,6 +17,7 @@ record a graph of their own, and the gradients can be differentiated again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,6 +113,10 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
 
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
+    if getattr(_passes, "stack", None) is None:
+        _passes.stack = []
+    callbacks: list = []
+    _passes.stack.append(callbacks)
     try:
         while ready:
             node = ready.pop()
@@ -145,7 +153,9 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                         ready.append(child)
                     else:  # every path into it carried None
                         _skip(child, deps, buffers, ready)
+        _run_callbacks(callbacks)
     finally:
+        _passes.stack.pop()
         _mode.enabled = prev_mode
 
     if capture is None:
@@ -157,6 +167,26 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                 "Set allow_unused=True if this is the desired behavior."
             )
     return tuple(captured)
+
+
+_passes = threading.local()  # .stack: one callback list per backward pass running in this thread
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once when the backward pass now running in this thread has finished its graph
+    (as ``torch.autograd.Variable._execution_engine.queue_callback``); call it from a hook."""
+    stack = getattr(_passes, "stack", None)
+    if not stack:
+        raise RuntimeError("queue_callback can only be called while a backward pass is running (from a hook)")
+    stack[-1].append(callback)
+
+
+def _run_callbacks(callbacks: list) -> None:
+    # a callback may queue another; they run in order until none is left
+    i = 0
+    while i < len(callbacks):
+        callbacks[i]()
+        i += 1
 
 
 def _skip(node, deps, buffers, ready) -> None:
@@ -229,17 +259,20 @@ def _accumulate_leaf(node, g, create_graph, leaf_targets, captured, capturing, h
         g = sum_to(g, var._data.shape)
     if create_graph:
         var._grad = g if var._grad is None else var._grad + g
-        return
-    arr = g._data
-    if var._grad is None:
-        flags = arr.flags
-        if not (flags.owndata and flags.writeable) or id(arr) in handed_out:
-            arr = arr.copy()
-        handed_out.add(id(arr))
-        var._grad = _make(arr)
     else:
-        np.add(var._grad._data, arr, out=var._grad._data, casting="unsafe")
-        var._grad._version[0] += 1
+        arr = g._data
+        if var._grad is None:
+            flags = arr.flags
+            if not (flags.owndata and flags.writeable) or id(arr) in handed_out:
+                arr = arr.copy()
+            handed_out.add(id(arr))
+            var._grad = _make(arr)
+        else:
+            np.add(var._grad._data, arr, out=var._grad._data, casting="unsafe")
+            var._grad._version[0] += 1
+    if node._post_hooks:
+        for hook in tuple(node._post_hooks):
+            hook(var)
 
 
 def _check_finite(node, grads) -> None:

@@ -293,6 +293,8 @@ class AccumulateGrad(Node):
     the leaf weakly, so the pair forms no reference cycle.
     """
 
+    _post_hooks: list | None = None  # [hook(leaf)], run after the gradient is added into ``leaf.grad``
+
     def __init__(self, variable) -> None:
         self._variable = weakref.ref(variable)
 

@@ -274,6 +274,20 @@ class Tensor:
             hooks = self._hooks
         return _RemovableHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` on a leaf after backward has added its gradient into ``self.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .function import _edge
+
+        node = _edge(self)[0]
+        if node._post_hooks is None:
+            node._post_hooks = []
+        node._post_hooks.append(hook)
+        return _RemovableHandle(node._post_hooks, hook)
+
     # ---- conversions ----
     def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; a no-op returns self, as in PyTorch."""

@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 
-from . import adam, cnn, coldstart, lstm, matmul, mlp, overhead, scalar, scaling, transformer
+from . import adam, cnn, coldstart, ddp, lstm, matmul, mlp, overhead, scalar, scaling, transformer
 from .engines import OPTIONAL, TORCH_THREADS, available, versions
 from .harness import Config
 from .report import markdown, write
@@ -29,6 +29,7 @@ WORKLOADS = [
     ("1", "overhead", overhead), ("2", "mlp", mlp), ("3", "cnn", cnn), ("4", "lstm", lstm),
     ("5", "transformer", transformer), ("6", "adam", adam), ("7", "scalar", scalar), ("8", "matmul", matmul),
     ("9", "scaling", scaling), ("cold", "coldstart", coldstart),
+    ("10", "ddp", ddp),
 ]
 
 

@@ -3,7 +3,7 @@
 The public names of the contract (``shared/API.md``, section "nn").
 """
 
-from . import callbacks, finetune, functional, init, metrics, utils
+from . import callbacks, finetune, functional, init, metrics, parallel, utils
 from .callbacks import Callback, EarlyStopping, ModelCheckpoint
 from .module import *
 from .modules.activation import *

@@ -17,7 +17,7 @@ from benchmarks import harness, report
 from benchmarks.engines import available
 
 FAMILIES = ["1 per-op overhead", "2 MLP step", "3 CNN step", "4 LSTM fwd+bwd", "5 Transformer fwd+bwd",
-            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start"]
+            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start", "10 data parallel"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_quick_run_covers_every_workload_and_engine(quick_run):
                 assert r["median"] > 0
             if r["min"] is not None:
                 assert r["min"] <= r["median"] <= r["max"]
-        if "torch" in engines and fam not in ("7 scalar Value MLP",):
+        if "torch" in engines and fam not in ("7 scalar Value MLP", "10 data parallel"):
             assert any(r["engine"] == "torch" for r in fam_rows), fam
     if "micrograd" in engines:
         assert any(r["engine"] == "micrograd" for r in rows)

@@ -4,6 +4,7 @@ augmentation and ``datasets`` with toy generators, scikit-learn's digits and an 
 from . import datasets, transforms
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
     RandomSampler,

@@ -1,0 +1,140 @@
+"""ONNX translations of the shape and indexing ops: reshape (and the flatten / squeeze / unsqueeze / view built on
+it), permute, expand, cat / stack, split / chunk / unbind, repeat, flip, slicing and gather."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .graph import translates
+
+S = "autograd.ops.shape."
+I = "autograd.ops.indexing."  # noqa: E741
+_BIG = np.iinfo(np.int64).max
+
+
+@translates(S + "Reshape", S + "View")
+def _reshape(g, rec):
+    x, shape = rec.args
+    x_alt, shape_alt = rec.alt.args
+    if len(shape) == 0:
+        return [g.op("Reshape", g.value(x), g.ints([]))]
+    return [g.op("Reshape", g.value(x), g.shape_of(shape, shape_alt, x, x_alt))]
+
+
+@translates(S + "Permute")
+def _permute(g, rec):
+    x, dims = rec.args
+    return [g.op("Transpose", g.value(x), perm=[int(d) for d in dims])]
+
+
+@translates(S + "Expand", "autograd.ops.broadcast.BroadcastTo")
+def _expand(g, rec):
+    x, shape = rec.args
+    x_alt, shape_alt = rec.alt.args
+    return [g.op("Expand", g.value(x), g.shape_of(shape, shape_alt, x, x_alt, broadcast=True))]
+
+
+@translates(S + "Cat")
+def _cat(g, rec):
+    dt = rec.outs[0].dtype
+    return [g.op("Concat", *[g.value(x, dt) for x in rec.args], axis=int(rec.kwargs["dim"]))]
+
+
+@translates(S + "Split")
+def _split(g, rec):
+    x, sizes, dim = rec.args
+    x_alt, sizes_alt, _ = rec.alt.args
+    if list(sizes) != list(sizes_alt):
+        raise g.unsupported(f"it splits dim {dim} into pieces {list(sizes)} whose sizes change with the dynamic axes")
+    return g.node("Split", [g.value(x), g.ints(sizes)], len(sizes), axis=int(dim))
+
+
+@translates(S + "Unbind")
+def _unbind(g, rec):
+    x, dim = rec.args
+    n = x.shape[dim]
+    if rec.alt.args[0].shape[dim] != n:
+        raise g.unsupported(f"it unbinds dim {dim}, whose size changes with the dynamic axes")
+    parts = g.node("Split", [g.value(x), g.ints([1] * n)], n, axis=int(dim)) if n > 1 else [g.value(x)]
+    return [g.squeeze(p, [dim]) for p in parts]
+
+
+@translates(S + "Repeat")
+def _repeat(g, rec):
+    x, reps = rec.args
+    v = g.value(x)
+    lead = len(reps) - x.ndim
+    if lead:
+        v = g.unsqueeze(v, list(range(lead)))
+    return [g.op("Tile", v, g.ints(reps))]
+
+
+@translates(S + "Flip")
+def _flip(g, rec):
+    x, dims = rec.args
+    dims = [int(d) for d in dims]
+    if not dims:
+        return [g.op("Identity", g.value(x))]
+    n = len(dims)
+    return [g.op("Slice", g.value(x), g.ints([-1] * n), g.ints([-_BIG] * n), g.ints(dims), g.ints([-1] * n))]
+
+
+def _basic(g, v: str, basic: tuple, ndim: int) -> str:
+    """x[basic] for ints, slices (step > 0), None and Ellipsis."""
+    used = sum(1 for i in basic if i is not None and i is not Ellipsis)
+    items = []
+    for i in basic:
+        items.extend([slice(None)] * (ndim - used) if i is Ellipsis else [i])
+    starts, ends, axes, steps, picks, news = [], [], [], [], [], []
+    axis = out_axis = 0
+    for i in items:
+        if i is None:
+            news.append(out_axis)
+            out_axis += 1
+        elif isinstance(i, slice):
+            if i != slice(None) and i != slice(None, None, 1):
+                step = 1 if i.step is None else int(i.step)
+                starts.append(0 if i.start is None else int(i.start))
+                ends.append(_BIG if i.stop is None else int(i.stop))
+                axes.append(axis)
+                steps.append(step)
+            axis += 1
+            out_axis += 1
+        else:
+            picks.append((axis, int(i)))
+            axis += 1
+    if axes:
+        v = g.op("Slice", v, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps))
+    for ax, idx in sorted(picks, reverse=True):  # from the last axis, so the earlier ones keep their positions
+        v = g.op("Gather", v, g.const(np.asarray(idx, np.int64)), axis=ax)
+    if news:
+        v = g.unsqueeze(v, news)
+    return v
+
+
+@translates(I + "GetItem")
+def _getitem(g, rec):
+    x, basic, adv = rec.args
+    v = _basic(g, g.value(x), basic, x.ndim)
+    if adv is None:
+        return [v]
+    arrays = [(k, a) for k, a in enumerate(adv) if not isinstance(a, slice)]
+    if len(arrays) != 1 or arrays[0][1].dtype == np.bool_:
+        raise g.unsupported("only one integer index tensor per indexing expression is translated (no boolean masks, "
+                            "no several index tensors)")
+    k, a = arrays[0]
+    return [g.op("Gather", v, g.value(a, np.int64), axis=k)]
+
+
+@translates(I + "Gather")
+def _gather(g, rec):
+    x, _, adv = rec.args
+    dim = next((k for k, a in enumerate(adv) if g.known(a) is not None), None)
+    if dim is None:  # a constant index: the one that is not a broadcast arange
+        shape = np.broadcast_shapes(*[a.shape for a in adv])
+        dim = next((k for k, a in enumerate(adv)
+                    if not np.array_equal(np.broadcast_to(a, shape),
+                                          np.broadcast_to(np.arange(shape[k]).reshape(
+                                              [-1 if j == k else 1 for j in range(len(shape))]), shape))),
+                   len(adv) - 1)
+    return [g.op("GatherElements", g.value(x), g.value(adv[dim], np.int64), axis=dim)]

@@ -1,0 +1,166 @@
+"""Running a model once while recording every op applied: the input to the ONNX translation.
+
+Every op goes through ``Function.apply`` (and the few no-graph ops, comparisons and logical not, report
+themselves), which calls ``autograd.function._recorder`` while a trace is active. The inputs are marked as
+requiring grad and the model runs under ``enable_grad``, so every op that depends on an input takes the recorded
+path; ops on constants alone (and on nothing the inputs reach) need no translation: their results are constants.
+Forward pre/post hooks on every submodule give each op the module path it sits in, for error messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import function
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+
+__all__: list[str] = []
+
+_lock = threading.Lock()  # one trace at a time: the recorder is process-wide
+
+
+@dataclass
+class Record:
+    """One op applied during the trace: ``op`` (a Function class or a no-graph op's name), its arguments and
+    its output tensors, the module path it ran in, and (filled in later) the same op in the other trace."""
+
+    op: object
+    args: tuple
+    kwargs: dict
+    outs: tuple
+    path: str
+    keys: dict  # id(Tensor) -> its key when the op ran (an in-place op later moves the Tensor to another node)
+    alt: Record | None = None
+
+    def op_name(self) -> str:
+        return self.op if isinstance(self.op, str) else self.op.__name__
+
+    def op_key(self) -> str:
+        return self.op if isinstance(self.op, str) else f"{self.op.__module__}.{self.op.__qualname__}"
+
+
+@dataclass
+class Trace:
+    inputs: list  # the Tensors the model received (traced copies of the user's)
+    records: list
+    outputs: list  # the model's output Tensors, flattened
+    keep: list = field(default_factory=list)  # every Tensor met, kept alive so that ids stay unique
+
+
+def key(t: Tensor):
+    """The identity of a tensor's value: its graph position when it has one (an in-place op moves a tensor to a
+    new node, and a snapshot taken before the op keeps the old one), else the Tensor object itself."""
+    fn = t.grad_fn
+    return (id(fn), t._out_idx) if fn is not None else id(t)
+
+
+def _tensor_args(args) -> list:
+    out = []
+    for a in args:
+        if isinstance(a, (tuple, list)):
+            out.extend(a)
+        else:
+            out.append(a)
+    return out
+
+
+def flatten(obj) -> list:
+    """The Tensors of a (nested) tuple / list / dict of outputs, in order."""
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in flatten(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in flatten(o)]
+    if obj is None:
+        return []
+    raise TypeError(f"onnx.export: the model returned a {type(obj).__name__}; only Tensors and (nested) tuples, "
+                    "lists or dicts of Tensors can be exported")
+
+
+def run(model, arrays: list) -> Trace:
+    """Run ``model`` on Tensors made from ``arrays``, recording every op."""
+    from ..creation import tensor
+    from ..ops.elementwise import clone
+
+    records: list = []
+    keep: list = []
+    stack = [type(model).__name__]
+    owner = threading.get_ident()
+
+    def record(op, args, kwargs, outs) -> None:
+        if threading.get_ident() != owner:
+            return
+        keys = {id(t): key(t) for t in _tensor_args(args) + list(outs) if isinstance(t, Tensor)}
+        records.append(Record(op, args, dict(kwargs), tuple(outs), stack[-1], keys))
+        keep.append(outs)
+
+    handles = []
+    for name, mod in model.named_modules():
+        if not name:
+            continue
+
+        def pre(m, a, _name=name):
+            stack.append(_name)
+
+        def post(m, a, out):
+            stack.pop()
+
+        handles.append(mod.register_forward_pre_hook(pre))
+        handles.append(mod.register_forward_hook(post))
+    inputs = []
+    with enable_grad():
+        for a in arrays:
+            if a.dtype.kind == "f":  # a non-leaf copy: the model may change its input in place (ReLU(inplace))
+                leaf = tensor(a.copy(), requires_grad=True)
+                keep.append(leaf)
+                inputs.append(clone(leaf))
+            else:
+                inputs.append(tensor(a.copy()))
+        with _lock:
+            function._recorder = record
+            try:
+                out = model(*inputs)
+            finally:
+                function._recorder = None
+                for h in handles:
+                    h.remove()
+    outputs = flatten(out)
+    keep.extend(inputs)
+    return Trace(inputs, records, outputs, keep)
+
+
+def perturbed(arrays: list, sizes: list, seed: int = 0) -> list:
+    """Inputs for the second trace: each array resized to ``sizes`` and filled with values drawn from its own
+    (floats also scaled by random factors in [0.5, 1.5]), so that they differ but stay in the model's domain."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for a, shape in zip(arrays, sizes):
+        flat = a.reshape(-1)
+        b = rng.choice(flat, size=shape) if flat.size else np.zeros(shape, a.dtype)
+        if a.dtype.kind == "f":
+            b = b * rng.uniform(0.5, 1.5, size=shape)
+        out.append(np.asarray(b).astype(a.dtype))
+    return out
+
+
+def pair(first: Trace, second: Trace) -> None:
+    """Set each record's ``alt`` to the same op in the other trace (both ways); raise where they differ."""
+    a, b = first.records, second.records
+    for i, (ra, rb) in enumerate(zip(a, b)):
+        if ra.op is not rb.op:
+            raise RuntimeError(
+                f"onnx.export: the model ran different ops for two different inputs (op {i}: {ra.op_name()} in "
+                f"'{ra.path}' vs {rb.op_name()} in '{rb.path}'): its control flow depends on the input's values or "
+                "sizes, which a traced ONNX graph cannot express"
+            )
+        ra.alt, rb.alt = rb, ra
+    if len(a) != len(b):
+        raise RuntimeError(
+            f"onnx.export: the model ran {len(a)} ops for one input and {len(b)} for another: its control flow "
+            "depends on the input's values or sizes, which a traced ONNX graph cannot express"
+        )

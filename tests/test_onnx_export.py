@@ -1,0 +1,226 @@
+"""autograd.onnx.export: each layer family and four whole models exported, checked by onnx.checker, run in
+onnxruntime (CPU) at two batch sizes (and two sequence lengths) and compared with our own outputs to 1e-5."""
+
+import io
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from autograd.onnx import UnsupportedOperatorError, export  # noqa: E402
+
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def _session(data: bytes):
+    model = onnx.load_from_string(data)
+    onnx.checker.check_model(model)
+    return ort.InferenceSession(data, providers=["CPUExecutionProvider"]), model
+
+
+def roundtrip(model, make, sizes, dynamic=None, *, names=None, out_names=None, tol=TOL):
+    """Export ``model`` on ``make(*sizes[0])`` and compare onnxruntime with the model at every size in ``sizes``."""
+    model.eval()
+    args = make(*sizes[0])
+    args = args if isinstance(args, tuple) else (args,)
+    names = names or [f"in{i}" for i in range(len(args))]
+    buf = io.BytesIO()
+    export(model, args, buf, input_names=names, output_names=out_names, dynamic_axes=dynamic)
+    sess, proto = _session(buf.getvalue())
+    for size in sizes:
+        xs = make(*size)
+        xs = xs if isinstance(xs, tuple) else (xs,)
+        with autograd.no_grad():
+            ref = model(*xs)
+        refs = [r for r in (ref if isinstance(ref, (tuple, list)) else (ref,))]
+        refs = [t for r in refs for t in (r if isinstance(r, (tuple, list)) else (r,))]
+        got = sess.run(None, {n: x.numpy() for n, x in zip(names, xs)})
+        assert len(got) == len(refs)
+        for r, o in zip(refs, got):
+            assert o.shape == tuple(r.shape), (size, o.shape, r.shape)
+            np.testing.assert_allclose(o, r.numpy(), **tol)
+    return proto
+
+
+def batch_axes(n_in=1, n_out=1, axes=(0,)):
+    dims = {0: "batch", 1: "seq"}
+    d = {f"in{i}": {a: dims[a] for a in axes} for i in range(n_in)}
+    return d
+
+
+def randn(*shape):
+    return autograd.randn(*shape)
+
+
+# ---- the mechanism ----
+def test_mlp_names_initializers_and_dynamic_batch():
+    m = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))
+    proto = roundtrip(m, lambda b: randn(b, 6), [(2,), (7,)], batch_axes())
+    inits = {i.name for i in proto.graph.initializer}
+    assert {"0.weight", "0.bias", "3.weight", "3.bias"} <= inits
+    assert [n.op_type for n in proto.graph.node].count("Gemm") == 2
+    assert "Dropout" not in {n.op_type for n in proto.graph.node}
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+
+
+def test_path_and_file_object(tmp_path):
+    m = nn.Sequential(nn.Linear(3, 2), nn.Tanh()).eval()
+    x = randn(4, 3)
+    path = tmp_path / "m.onnx"
+    export(m, (x,), str(path))
+    export(m, x, path.with_suffix(".2.onnx"))
+    buf = io.BytesIO()
+    export(m, x, buf)
+    assert path.read_bytes() == buf.getvalue() == path.with_suffix(".2.onnx").read_bytes()
+    sess, _ = _session(path.read_bytes())
+    np.testing.assert_allclose(sess.run(None, {"input": x.numpy()})[0], m(x).numpy(), **TOL)
+
+
+def test_unsupported_op_names_op_and_module():
+    class Inner(nn.Module):
+        def forward(self, x):
+            return autograd.cumprod(x, 1)
+
+    m = nn.Sequential(nn.Linear(3, 3), nn.Sequential(nn.ReLU(), Inner()))
+    with pytest.raises(UnsupportedOperatorError, match=r"Cumprod.*'1\.1'"):
+        export(m.eval(), randn(2, 3), io.BytesIO())
+
+
+def test_value_read_from_the_input_is_refused():
+    class Peek(nn.Module):
+        def forward(self, x):
+            return x * float(x.numpy().max())  # a constant baked from the input's values
+
+    with pytest.raises(UnsupportedOperatorError, match="Mul.*depends on the input"):
+        export(Peek(), randn(3, 4), io.BytesIO())
+
+
+def test_size_baked_into_a_constant_is_refused_on_a_dynamic_axis():
+    class Bake(nn.Module):
+        def forward(self, x):
+            return x + autograd.ones(x.shape[0], 1)
+
+    export(Bake(), randn(3, 4), io.BytesIO())  # fine while the batch is fixed
+    with pytest.raises(UnsupportedOperatorError, match="Add"):
+        export(Bake(), randn(3, 4), io.BytesIO(), input_names=["x"], dynamic_axes={"x": [0]})
+
+
+def test_bad_arguments():
+    m = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="args"):
+        export(m, np.zeros((1, 2)), io.BytesIO())
+    with pytest.raises(ValueError, match="opset_version"):
+        export(m, randn(1, 2), io.BytesIO(), opset_version=11)
+    with pytest.raises(ValueError, match="dynamic_axes names 'y'"):
+        export(m, randn(1, 2), io.BytesIO(), dynamic_axes={"y": [0]})
+
+
+# ---- activations ----
+ACTS = [nn.ReLU(), nn.ReLU(inplace=True), nn.LeakyReLU(0.1), nn.PReLU(4), nn.ReLU6(), nn.Hardtanh(-0.5, 0.7),
+        nn.ELU(0.8), nn.SELU(), nn.CELU(1.3), nn.GELU(), nn.GELU("tanh"), nn.SiLU(), nn.Mish(), nn.Softplus(),
+        nn.Softplus(2.0, 1.0), nn.LogSigmoid(), nn.Sigmoid(), nn.Tanh(), nn.Softsign(), nn.Tanhshrink(),
+        nn.Softshrink(0.3), nn.Hardshrink(0.3), nn.Hardsigmoid(), nn.Hardswish(), nn.GLU(), nn.Threshold(0.1, -2.0),
+        nn.Softmax(dim=1), nn.LogSoftmax(dim=-1), nn.Softmin(dim=1), nn.RReLU()]
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: type(a).__name__)
+def test_activation(act):
+    m = nn.Sequential(nn.Linear(4, 4), act)
+    roundtrip(m, lambda b: randn(b, 4) * 3, [(3,), (5,)], batch_axes())
+
+
+# ---- elementwise math, comparisons, reductions, matmul ----
+class Math(nn.Module):
+    def forward(self, x, y):
+        a = autograd.exp(x * 0.3) + autograd.log(autograd.abs(y) + 1) - autograd.sqrt(x * x + 1) / (y * y + 2)
+        b = autograd.rsqrt(x * x + 0.5) * autograd.sin(x) + autograd.cos(y) - autograd.tanh(x) ** 2
+        c = autograd.clamp(x, -0.5, 0.5) + autograd.maximum(x, y) - autograd.minimum(x, 1.0)
+        d = autograd.where(x > y, x, y * 2) + (x >= 0).float() - (y < 0.1).float() * (x != y).float()
+        e = autograd.floor(x * 3) + autograd.ceil(y) + autograd.round(x) + autograd.trunc(y * 2) + autograd.sign(x)
+        f = autograd.remainder(x * 5, 1.5) + autograd.expm1(x * 0.1) + autograd.log1p(autograd.abs(x))
+        g = (2.0 - x) * (1 / (autograd.abs(y) + 1)) + autograd.sigmoid(-x) + autograd.pow(autograd.abs(x), 1.5)
+        h = autograd.where((x > 0) & (y > 0) | ~(x > -1), 1.0, 0.0) + autograd.log2(autograd.abs(y) + 1)
+        return a + b + c + d + e + f + g + h + autograd.reciprocal(x * x + 1) + autograd.log10(x * x + 1) - (-y)
+
+
+def test_elementwise_math():
+    roundtrip(Math(), lambda b: (randn(b, 5), randn(b, 5)), [(3,), (6,)], batch_axes(2))
+
+
+class Reductions(nn.Module):
+    def forward(self, x):
+        outs = [x.sum(), x.sum(1), x.sum((1, 2), keepdim=True), x.mean(-1), x.mean(), autograd.var(x, 1),
+                x.std(2, keepdim=True), x.amax(1), x.amin((0, 2)), autograd.prod(x, 2), autograd.logsumexp(x, 1),
+                autograd.norm(x, dim=2), autograd.cumsum(x, 1), F.softmax(x, -1), F.log_softmax(x, 1)]
+        return tuple(outs)
+
+
+def test_reductions():
+    roundtrip(Reductions(), lambda b: randn(b, 3, 4), [(2,), (4,)], {"in0": {0: "batch"}})
+
+
+class Shapes(nn.Module):
+    def forward(self, x, w):
+        a = x.reshape(x.shape[0], -1).view(x.shape[0], 4, 6).flatten(1)
+        b = x.permute(0, 2, 1).transpose(1, 2).unsqueeze(1).squeeze(1)
+        c = autograd.cat([x, x * 2], 1) + 0
+        d = autograd.stack([x, x + 1], dim=2).sum(2)
+        p, q = x.chunk(2, dim=2)
+        r, s, t, u = x.split(1, dim=1)[0], x[:, 1:], x[..., ::2], x[:, -1]
+        v = x[:, None, 0, 1:3] + autograd.gather(x, 2, autograd.tensor([[[0, 2], [1, 1], [3, 0], [2, 2]]]).expand(
+            x.shape[0], 4, 2))
+        e = autograd.index_select(x, 2, autograd.tensor([3, 0])) + x.expand(x.shape[0], 4, 6)[:, :, :2]
+        f = x.repeat(1, 2, 1).flip(1) + autograd.unbind(x, 1)[2].unsqueeze(1)
+        m = autograd.matmul(x, w) + (x @ w) + autograd.bmm(x, w.unsqueeze(0).expand(x.shape[0], 6, 3)) + \
+            autograd.einsum("bij,jk->bik", x, w)
+        return a, b, c, d, p * q, r, s, t, u, v, e, f, m
+
+
+def test_shape_ops_and_matmul():
+    w = randn(6, 3)
+    roundtrip(Shapes(), lambda b: (randn(b, 4, 6), w), [(2,), (3,)], {"in0": {0: "batch"}})
+
+
+# ---- layers ----
+@pytest.mark.parametrize("layer,shape", [
+    (nn.Conv1d(3, 4, 3, padding=1), (3, 10)),
+    (nn.Conv1d(4, 4, 3, stride=2, dilation=2, groups=2), (4, 11)),
+    (nn.Conv2d(3, 6, 3, stride=2, padding=1), (3, 9, 8)),
+    (nn.Conv2d(4, 4, (3, 2), padding="same", groups=4, bias=False), (4, 6, 7)),
+    (nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), (3, 5, 4)),
+    (nn.ConvTranspose2d(4, 2, 2, stride=2, groups=2), (4, 3, 3)),
+    (nn.MaxPool1d(3, 2), (3, 11)),
+    (nn.MaxPool2d(2), (3, 8, 6)),
+    (nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), (2, 9, 8)),
+    (nn.AvgPool1d(3, 2, padding=1), (3, 10)),
+    (nn.AvgPool2d(2), (3, 8, 6)),
+    (nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), (2, 7, 9)),
+    (nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), (2, 8, 8)),
+    (nn.AdaptiveAvgPool1d(4), (3, 10)),
+    (nn.AdaptiveAvgPool2d((3, 2)), (3, 7, 5)),
+    (nn.AdaptiveAvgPool2d(1), (3, 4, 4)),
+    (nn.BatchNorm1d(3), (3,)),
+    (nn.BatchNorm1d(3), (3, 5)),
+    (nn.BatchNorm2d(3), (3, 4, 5)),
+    (nn.LayerNorm(5), (3, 5)),
+    (nn.LayerNorm((3, 5), elementwise_affine=False), (3, 5)),
+    (nn.GroupNorm(2, 4), (4, 3, 3)),
+    (nn.GroupNorm(3, 3, affine=False), (3, 5)),
+    (nn.Flatten(), (3, 4, 2)),
+], ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else None)
+def test_layer(layer, shape):
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        layer.running_mean.numpy()[:] = np.linspace(-1, 1, layer.num_features)
+        layer.running_var.numpy()[:] = np.linspace(0.5, 2, layer.num_features)
+    roundtrip(layer, lambda b: randn(b, *shape), [(2,), (5,)], batch_axes())
+
+
+def test_embedding():
+    m = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Linear(4, 2))
+    roundtrip(m, lambda b, t: autograd.tensor(np.random.randint(0, 10, (b, t))), [(2, 3), (4, 7)],
+              batch_axes(axes=(0, 1)))

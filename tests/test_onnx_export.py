@@ -172,8 +172,7 @@ class Shapes(nn.Module):
         d = autograd.stack([x, x + 1], dim=2).sum(2)
         p, q = x.chunk(2, dim=2)
         r, s, t, u = x.split(1, dim=1)[0], x[:, 1:], x[..., ::2], x[:, -1]
-        v = x[:, None, 0, 1:3] + autograd.gather(x, 2, autograd.tensor([[[0, 2], [1, 1], [3, 0], [2, 2]]]).expand(
-            x.shape[0], 4, 2))
+        v = x[:, None, 0, 1:3] + autograd.gather(x, 2, autograd.tensor([[[0, 2], [1, 1], [3, 0], [2, 2]]]))
         e = autograd.index_select(x, 2, autograd.tensor([3, 0])) + x.expand(x.shape[0], 4, 6)[:, :, :2]
         f = x.repeat(1, 2, 1).flip(1) + autograd.unbind(x, 1)[2].unsqueeze(1)
         m = autograd.matmul(x, w) + (x @ w) + autograd.bmm(x, w.unsqueeze(0).expand(x.shape[0], 6, 3)) + \

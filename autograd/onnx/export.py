@@ -174,7 +174,7 @@ def export(model, args, f, input_names: list | None = None, output_names: list |
         nodes.append(helper.make_node("Identity", [value], [name], name=f"/Identity_{name}"))
         outputs.append(_value_info(helper, name, t.shape, ta.shape, t.dtype, dims.get(name, {}), sources))
     used = {i for n in nodes for i in n.input}
-    inits = [onnx.numpy_helper.from_array(np.ascontiguousarray(arr), name) for name, arr in g1.inits.items()
+    inits = [onnx.numpy_helper.from_array(np.array(arr, order="C"), name) for name, arr in g1.inits.items()
              if name in used]
     graph = helper.make_graph(nodes, "main_graph", inputs, outputs, initializer=inits)
     model_proto = helper.make_model(graph, producer_name="numbagrad",

@@ -98,6 +98,9 @@ def run(model, arrays: list) -> Trace:
         keys = {id(t): key(t) for t in _tensor_args(args) + list(outs) if isinstance(t, Tensor)}
         records.append(Record(op, args, dict(kwargs), tuple(outs), stack[-1], keys))
         keep.append(outs)
+        for o in outs:  # a float result without a node (of a comparison's cast, say): later ops on it must be
+            if o._data.dtype.kind == "f" and not o._requires_grad:  # recorded too, not run on the no-graph path
+                o._requires_grad = True
 
     handles = []
     for name, mod in model.named_modules():

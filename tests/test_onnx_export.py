@@ -223,3 +223,113 @@ def test_embedding():
     m = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Linear(4, 2))
     roundtrip(m, lambda b, t: autograd.tensor(np.random.randint(0, 10, (b, t))), [(2, 3), (4, 7)],
               batch_axes(axes=(0, 1)))
+
+
+# ---- recurrent layers ----
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first,bidirectional,layers", [(False, False, 1), (True, True, 2), (False, True, 1)])
+def test_recurrent(cls, batch_first, bidirectional, layers):
+    kw = {"nonlinearity": "relu"} if cls == "RNN" and layers == 2 else {}
+    m = getattr(nn, cls)(5, 4, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional, **kw)
+    shape = (lambda b, t: (b, t, 5)) if batch_first else (lambda b, t: (t, b, 5))
+    axes = {0: "batch", 1: "seq"} if batch_first else {0: "seq", 1: "batch"}
+    roundtrip(m, lambda b, t: randn(*shape(b, t)), [(2, 3), (3, 6)], {"in0": axes})
+
+
+def test_recurrent_given_states():
+    m = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+
+    class Wrap(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = m
+
+        def forward(self, x, h, c):
+            return self.rnn(x, (h, c))
+
+    roundtrip(Wrap(), lambda b, t: (randn(b, t, 3), randn(2, b, 4), randn(2, b, 4)), [(2, 3), (3, 5)],
+              {"in0": {0: "batch", 1: "seq"}, "in1": {1: "batch"}, "in2": {1: "batch"}})
+
+
+@pytest.mark.parametrize("cell", [nn.RNNCell(3, 4), nn.LSTMCell(3, 4), nn.GRUCell(3, 4)], ids=lambda c: type(c).__name__)
+def test_cells(cell):
+    roundtrip(cell, lambda b: randn(b, 3), [(2,), (5,)], batch_axes())
+
+
+# ---- attention and transformers ----
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention(batch_first):
+    m = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+
+    class Self(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = m
+
+        def forward(self, x, y):
+            return self.attn(x, y, y)
+
+    q_axes = {0: "batch", 1: "seq"} if batch_first else {0: "seq", 1: "batch"}
+    kv_axes = {0: "batch", 1: "kv_seq"} if batch_first else {0: "kv_seq", 1: "batch"}
+    shape = (lambda b, t: (b, t, 8)) if batch_first else (lambda b, t: (t, b, 8))
+    roundtrip(Self(), lambda b, t: (randn(*shape(b, t)), randn(*shape(b, t + 1))), [(2, 3), (3, 5)],
+              {"in0": q_axes, "in1": kv_axes})
+
+
+def test_transformer_layers():
+    enc = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    dec = nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, activation="gelu", norm_first=True)
+    roundtrip(enc, lambda b, t: randn(b, t, 8), [(2, 3), (3, 5)], {"in0": {0: "batch", 1: "seq"}})
+    roundtrip(dec, lambda b, t: (randn(t, b, 8), randn(t + 2, b, 8)), [(2, 3), (3, 5)],
+              {"in0": {0: "seq", 1: "batch"}, "in1": {0: "mem", 1: "batch"}})
+
+
+# ---- four whole models ----
+def test_model_mlp():
+    m = nn.Sequential(nn.Flatten(), nn.Linear(12, 32), nn.GELU(), nn.LayerNorm(32), nn.Dropout(0.1),
+                      nn.Linear(32, 16), nn.SiLU(), nn.Linear(16, 4), nn.LogSoftmax(-1))
+    roundtrip(m, lambda b: randn(b, 3, 4), [(2,), (9,)], batch_axes())
+
+
+def test_model_cnn_with_batchnorm():
+    m = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(), nn.Linear(8, 5))
+    x = randn(4, 3, 8, 8)
+    m.train()
+    m(x)  # running statistics that are not the initial ones
+    roundtrip(m, lambda b: randn(b, 3, 8, 8), [(2,), (5,)], batch_axes())
+
+
+class LSTMClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 6)
+        self.lstm = nn.LSTM(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, tokens):
+        out, (h, c) = self.lstm(self.emb(tokens))
+        return self.head(out.mean(1)), h
+
+
+def test_model_lstm_classifier():
+    roundtrip(LSTMClassifier(), lambda b, t: autograd.tensor(np.random.randint(0, 20, (b, t))), [(2, 4), (3, 7)],
+              batch_axes(axes=(0, 1)))
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(5, 16)
+        layer = nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2)
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.proj(x))[:, 0])
+
+
+def test_model_transformer_encoder():
+    roundtrip(Encoder(), lambda b, t: randn(b, t, 5), [(2, 5), (3, 8)], batch_axes(axes=(0, 1)))

@@ -333,3 +333,54 @@ class Encoder(nn.Module):
 
 def test_model_transformer_encoder():
     roundtrip(Encoder(), lambda b, t: randn(b, t, 5), [(2, 5), (3, 8)], batch_axes(axes=(0, 1)))
+
+
+# ---- more ops: arg/max along a dim, p-norms, pad, roll, triangles, integer slicing ----
+class More(nn.Module):
+    def forward(self, x, tokens):
+        v, i = x.max(1)
+        w, j = autograd.min(x, 2, keepdim=True)
+        a = x.argmax(-1).float() + x.argmin(1, keepdim=True).float().sum() + x.argmax().float()
+        n = autograd.norm(x, p=1, dim=2) + autograd.norm(x, p=3, dim=1).sum() + autograd.norm(x, p=float("inf"))
+        p = F.pad(x, (1, 2, 0, 1), value=0.5).sum((1, 2)) + F.pad(x, (-1, 1)).mean(-1).sum(-1)
+        r = autograd.roll(x, 2, 2) + autograd.roll(x, (1, -1), (1, 2)) + autograd.triu(x, 1) + autograd.tril(x, -1)
+        t = tokens[:, 1:] * 2 + tokens[:, :1]  # integer view ops on an integer input
+        return v + i.float(), w * j.float(), a, n, p, r, t
+
+
+def test_more_ops():
+    roundtrip(More(), lambda b: (randn(b, 3, 4), autograd.tensor(np.random.randint(0, 9, (b, 5)))), [(2,), (4,)],
+              {"in0": {0: "batch"}, "in1": {0: "batch"}})
+
+
+def test_without_constant_folding():
+    m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(12, 2)).eval()
+    x = randn(2, 2, 4, 4)
+    buf = io.BytesIO()
+    export(m, x, buf, do_constant_folding=False)
+    sess, proto = _session(buf.getvalue())
+    assert {"1.running_mean", "1.running_var", "1.weight", "1.bias"} <= {i.name for i in proto.graph.initializer}
+    np.testing.assert_allclose(sess.run(None, {"input": x.numpy()})[0], m(x).numpy(), **TOL)
+
+
+def test_unsupported_layer_option_is_named():
+    m = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(UnsupportedOperatorError, match="LSTMLayer.*proj_size"):
+        export(m.eval(), randn(2, 1, 3), io.BytesIO())
+
+
+def test_recorder_is_off_after_export_and_after_a_failure():
+    from autograd import function
+
+    export(nn.Linear(2, 2), randn(1, 2), io.BytesIO())
+    assert function._recorder is None
+    with pytest.raises(UnsupportedOperatorError):
+        export(TestCumprod(), randn(2, 3), io.BytesIO())
+    assert function._recorder is None
+
+
+class TestCumprod(nn.Module):
+    __test__ = False
+
+    def forward(self, x):
+        return autograd.cumprod(x, 1)

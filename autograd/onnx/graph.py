@@ -13,15 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .trace import Record, key
+from .trace import Record, UnsupportedOperatorError, key
 
 __all__ = ["UnsupportedOperatorError", "translates"]
 
 TRANSLATIONS: dict = {}  # op key ("module.Class" or a no-graph op's name) -> translation
-
-
-class UnsupportedOperatorError(RuntimeError):
-    """An op of the model has no ONNX translation (the message names it and the module it ran in)."""
 
 
 def translates(*ops: str):

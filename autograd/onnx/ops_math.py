@@ -274,3 +274,39 @@ def _linear(g, rec):
         return [g.op("Gemm", xv, wv, *([bv] if bv is not None else []), transB=1)]
     y = g.op("MatMul", xv, g.op("Transpose", wv, perm=[1, 0]))
     return [g.op("Add", y, bv) if bv is not None else y]
+
+
+@translates(R + "NormP")
+def _norm_p(g, rec):
+    x, p, axes, keepdim = rec.args
+    dt = _out_dtype(rec)
+    a = g.op("Abs", g.value(x, dt))
+    if p == 1:
+        return [g.reduce("ReduceL1", a, axes, keepdim)]
+    if math.isinf(p):
+        return [g.reduce("ReduceMax" if p > 0 else "ReduceMin", a, axes, keepdim)]
+    if p == 0:
+        return [g.reduce("ReduceSum", g.cast(g.op("Not", g.op("Equal", a, _scalar(g, 0, dt))), dt), axes, keepdim)]
+    s = g.reduce("ReduceSum", g.op("Pow", a, _scalar(g, p, dt)), axes, keepdim)
+    return [g.op("Pow", s, _scalar(g, 1.0 / p, dt))]
+
+
+@translates(R + "TakeAlong")
+def _take_along(g, rec):
+    """max / min along a dim (the values; the indices are argmax / argmin)."""
+    x, _, axis, keepdim = rec.args
+    is_max = np.array_equal(np.max(x.numpy(), axis=axis, keepdims=keepdim), rec.outs[0].numpy(), equal_nan=True)
+    return [g.reduce("ReduceMax" if is_max else "ReduceMin", g.value(x), [axis], keepdim)]
+
+
+@translates("argmax", "argmin")
+def _argmax(g, rec):
+    x, dim, keepdim = rec.args
+    op_type = "ArgMax" if rec.op == "argmax" else "ArgMin"
+    v = g.value(x)
+    if x.ndim == 0:
+        return [g.op("Cast", g.op("Mul", v, _scalar(g, 0, x.dtype)), to=7)]
+    if dim is None:  # over the flattened input
+        y = g.op(op_type, g.op("Reshape", v, g.ints([-1])), axis=0, keepdims=0)
+        return [g.op("Reshape", y, g.ints([1] * x.ndim)) if keepdim else y]
+    return [g.op(op_type, v, axis=int(dim), keepdims=int(keepdim))]

@@ -138,3 +138,44 @@ def _gather(g, rec):
                                               [-1 if j == k else 1 for j in range(len(shape))]), shape))),
                    len(adv) - 1)
     return [g.op("GatherElements", g.value(x), g.value(adv[dim], np.int64), axis=dim)]
+
+
+@translates(S + "ConstantPad")
+def _pad(g, rec):
+    x, pairs, value = rec.args
+    dt = rec.outs[0].dtype
+    pads = [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
+    return [g.op("Pad", g.value(x), g.ints(pads), g.const(np.asarray(value, dt)))]
+
+
+@translates(S + "Roll")
+def _roll(g, rec):
+    x, shifts, dims = rec.args
+    v = g.value(x)
+    if dims is None or len(dims) == 0:  # over the flattened tensor
+        flat = g.op("Reshape", v, g.ints([-1]))
+        s = int(shifts[0]) % max(x.size, 1) if isinstance(shifts, (tuple, list)) else int(shifts) % max(x.size, 1)
+        rolled = _roll_axis(g, flat, s, 0)
+        return [g.op("Reshape", rolled, g.op("Shape", v))]
+    for s, d in zip(shifts, dims):
+        v = _roll_axis(g, v, int(s) % max(x.shape[d], 1), int(d))
+    return [v]
+
+
+def _roll_axis(g, v: str, s: int, axis: int) -> str:
+    if s == 0:
+        return v
+    tail = g.op("Slice", v, g.ints([-s]), g.ints([_BIG]), g.ints([axis]))
+    head = g.op("Slice", v, g.ints([0]), g.ints([-s]), g.ints([axis]))
+    return g.op("Concat", tail, head, axis=axis)
+
+
+@translates(S + "Tril", S + "Triu")
+def _trilu(g, rec):
+    x, k = rec.args
+    return [g.op("Trilu", g.value(x), g.const(np.asarray(int(k), np.int64)), upper=int(rec.op_name() == "Triu"))]
+
+
+@translates("nn.module._HookIdentity")
+def _hook_identity(g, rec):
+    return [g.op("Identity", g.value(t)) for t in rec.args[1:]]

@@ -23,6 +23,11 @@ __all__: list[str] = []
 _lock = threading.Lock()  # one trace at a time: the recorder is process-wide
 
 
+class UnsupportedOperatorError(RuntimeError):
+    """An op of the model has no ONNX translation, or depends on the input in a way a traced graph cannot show
+    (the message names the op and the module it ran in)."""
+
+
 @dataclass
 class Record:
     """One op applied during the trace: ``op`` (a Function class or a no-graph op's name), its arguments and
@@ -155,15 +160,15 @@ def pair(first: Trace, second: Trace) -> None:
     """Set each record's ``alt`` to the same op in the other trace (both ways); raise where they differ."""
     a, b = first.records, second.records
     for i, (ra, rb) in enumerate(zip(a, b)):
-        if ra.op is not rb.op:
-            raise RuntimeError(
+        if ra.op != rb.op:
+            raise UnsupportedOperatorError(
                 f"onnx.export: the model ran different ops for two different inputs (op {i}: {ra.op_name()} in "
                 f"'{ra.path}' vs {rb.op_name()} in '{rb.path}'): its control flow depends on the input's values or "
                 "sizes, which a traced ONNX graph cannot express"
             )
         ra.alt, rb.alt = rb, ra
     if len(a) != len(b):
-        raise RuntimeError(
+        raise UnsupportedOperatorError(
             f"onnx.export: the model ran {len(a)} ops for one input and {len(b)} for another: its control flow "
             "depends on the input's values or sizes, which a traced ONNX graph cannot express"
         )

@@ -23,14 +23,14 @@ def _session(data: bytes):
     return ort.InferenceSession(data, providers=["CPUExecutionProvider"]), model
 
 
-def roundtrip(model, make, sizes, dynamic=None, *, names=None, out_names=None, tol=TOL):
+def roundtrip(model, make, sizes, dynamic=None, *, names=None, out_names=None, tol=TOL, opset=17):
     """Export ``model`` on ``make(*sizes[0])`` and compare onnxruntime with the model at every size in ``sizes``."""
     model.eval()
     args = make(*sizes[0])
     args = args if isinstance(args, tuple) else (args,)
     names = names or [f"in{i}" for i in range(len(args))]
     buf = io.BytesIO()
-    export(model, args, buf, input_names=names, output_names=out_names, dynamic_axes=dynamic)
+    export(model, args, buf, input_names=names, output_names=out_names, dynamic_axes=dynamic, opset_version=opset)
     sess, proto = _session(buf.getvalue())
     for size in sizes:
         xs = make(*size)
@@ -160,8 +160,9 @@ class Reductions(nn.Module):
         return tuple(outs)
 
 
-def test_reductions():
-    roundtrip(Reductions(), lambda b: randn(b, 3, 4), [(2,), (4,)], {"in0": {0: "batch"}})
+@pytest.mark.parametrize("opset", [17, 18, 20])
+def test_reductions(opset):
+    roundtrip(Reductions(), lambda b: randn(b, 3, 4), [(2,), (4,)], {"in0": {0: "batch"}}, opset=opset)
 
 
 class Shapes(nn.Module):
@@ -384,3 +385,77 @@ class TestCumprod(nn.Module):
 
     def forward(self, x):
         return autograd.cumprod(x, 1)
+
+
+class Misc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bil = nn.Bilinear(4, 4, 3)
+        self.unflat = nn.Unflatten(1, (2, 2))
+        self.drops = nn.Sequential(nn.Identity(), nn.Dropout1d(0.3), nn.AlphaDropout(0.2))
+        self.sm2d = nn.Softmax2d()
+        self.cos = nn.CosineSimilarity(dim=1)
+        self.dist = nn.PairwiseDistance()
+
+    def forward(self, x, y):
+        a = self.bil(x, y)
+        b = self.sm2d(self.unflat(self.drops(x.unsqueeze(-1)).squeeze(-1)).unsqueeze(-1))
+        return a, b, self.cos(x, y), self.dist(x, y), F.normalize(x, dim=1), F.one_hot(
+            autograd.tensor([1, 0, 3]), 4).float()
+
+
+def test_misc_layers_and_functions():
+    roundtrip(Misc(), lambda b: (randn(b, 4), randn(b, 4)), [(2,), (5,)], batch_axes(2))
+
+
+@pytest.mark.parametrize("opset", [17, 18])
+def test_group_norm_at_later_opsets(opset):
+    roundtrip(nn.GroupNorm(2, 4), lambda b: randn(b, 4, 3), [(2,), (3,)], batch_axes(), opset=opset)
+
+
+def test_trace_state_is_reset_in_a_forked_child():
+    import os
+
+    from autograd import function
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+
+    class ForkInside(nn.Module):
+        def forward(self, x):
+            pid = os.fork()
+            if pid == 0:  # the child: no recorder left behind; it can export a model itself
+                ok = function._recorder is None
+                try:
+                    export(nn.Linear(2, 2), randn(1, 2), io.BytesIO())
+                except Exception:
+                    ok = False
+                os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            self.status = status
+            return x * 2
+
+    m = ForkInside()
+    export(m, randn(2, 2), io.BytesIO())
+    assert m.status == 0
+
+
+def test_ops_of_other_threads_are_not_recorded():
+    import threading
+
+    stop = threading.Event()
+
+    def busy():
+        a = autograd.randn(3, 3, requires_grad=True)
+        while not stop.is_set():
+            (a * 2 + 1).sum()
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        m = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+        proto = roundtrip(m, lambda b: randn(b, 3), [(2,), (3,)], batch_axes())
+    finally:
+        stop.set()
+        t.join()
+    assert [n.op_type for n in proto.graph.node] == ["Gemm", "Tanh", "Identity"]

@@ -9,6 +9,7 @@ Forward pre/post hooks on every submodule give each op the module path it sits i
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -21,6 +22,16 @@ from ..tensor import Tensor
 __all__: list[str] = []
 
 _lock = threading.Lock()  # one trace at a time: the recorder is process-wide
+
+
+def _after_fork_in_child() -> None:
+    """A child forked during a trace records nothing and may trace a model of its own."""
+    global _lock
+    function._recorder = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class UnsupportedOperatorError(RuntimeError):

@@ -5,6 +5,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 import nn
@@ -459,3 +461,18 @@ def test_ops_of_other_threads_are_not_recorded():
         stop.set()
         t.join()
     assert [n.op_type for n in proto.graph.node] == ["Gemm", "Tanh", "Identity"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(dims=st.lists(st.integers(1, 3), min_size=1, max_size=3), data=st.data())
+def test_reshapes_and_permutations_follow_a_dynamic_batch(dims, data):
+    perm = data.draw(st.permutations(range(len(dims) + 1)))
+    start = data.draw(st.integers(1, len(dims)))
+
+    class Shuffle(nn.Module):
+        def forward(self, x):
+            y = x.permute(*perm)
+            z = x.flatten(start)
+            return y * 2, z.unflatten(-1, x.shape[start:]) + 1, x.reshape(x.shape[0], -1).sum(-1)
+
+    roundtrip(Shuffle(), lambda b: randn(b, *dims), [(2,), (3,)], batch_axes())

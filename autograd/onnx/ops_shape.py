@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from .graph import translates
 
 S = "autograd.ops.shape."
@@ -179,3 +180,57 @@ def _trilu(g, rec):
 @translates("nn.module._HookIdentity")
 def _hook_identity(g, rec):
     return [g.op("Identity", g.value(t)) for t in rec.args[1:]]
+
+
+@translates(I + "IndexPut")
+def _index_put(g, rec):
+    """x[basic] = v with ints and step-1 slices: Where(mask, v placed at the indexed positions, x)."""
+    x, v, basic, adv = rec.args
+    x_alt, v_alt = rec.alt.args[:2]
+    if adv is not None or any(i is None for i in basic):
+        raise g.unsupported("assignment through index tensors, masks or None (only ints and slices are translated)")
+    dt = rec.outs[0].dtype
+    used = sum(1 for i in basic if i is not Ellipsis)
+    items = []
+    for i in basic:
+        items.extend([slice(None)] * (x.ndim - used) if i is Ellipsis else [i])
+    items.extend([slice(None)] * (x.ndim - len(items)))
+    region = np.broadcast_to(np.zeros((), np.int8), x.shape)[tuple(items)].shape
+    region_alt = np.broadcast_to(np.zeros((), np.int8), x_alt.shape)[tuple(items)].shape
+    val = g.value(v, dt)
+    if tuple(np.shape(v.numpy() if isinstance(v, Tensor) else v)) != tuple(region):
+        tensor = isinstance(v, Tensor)
+        val = g.op("Expand", val, g.shape_of(region, region_alt, v if tensor else None, v_alt if tensor else None,
+                                              broadcast=True))
+    mask_shape, picks, pads = [], [], []
+    for axis, i in enumerate(items):
+        n = x.shape[axis]
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            if (start, stop, step) == (0, n, 1):
+                mask_shape.append(1)  # the whole axis: broadcast
+                pads.append((0, 0))
+                continue
+            if step != 1:
+                raise g.unsupported("assignment to a slice with a step")
+            m = np.zeros(n, bool)
+            m[start:stop] = True
+            mask_shape.append(m)
+            pads.append((start, n - max(stop, start)))
+        else:
+            m = np.zeros(n, bool)
+            m[int(i) % n] = True
+            mask_shape.append(m)
+            picks.append(axis)
+            pads.append((0, 0))
+    if picks:
+        val = g.unsqueeze(val, picks)  # size 1 there: Where broadcasts it onto the picked position
+    if any(lo or hi for lo, hi in pads):
+        val = g.op("Pad", val, g.ints([lo for lo, _ in pads] + [hi for _, hi in pads]))
+    mask = np.ones([1 if isinstance(m, int) else len(m) for m in mask_shape], bool)
+    for axis, m in enumerate(mask_shape):
+        if not isinstance(m, int):
+            shape = [1] * x.ndim
+            shape[axis] = len(m)
+            mask = mask & m.reshape(shape)
+    return [g.op("Where", g.const(mask), val, g.value(x, dt))]

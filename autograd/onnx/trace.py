@@ -39,6 +39,11 @@ class UnsupportedOperatorError(RuntimeError):
     (the message names the op and the module it ran in)."""
 
 
+class _Traced(function.Node):
+    """The node given, while tracing, to the float results of an op that made none (its inputs needed no grad):
+    they then take the recorded path in later ops, and in-place ops treat them as the non-leaves they are."""
+
+
 @dataclass
 class Record:
     """One op applied during the trace: ``op`` (a Function class or a no-graph op's name), its arguments and
@@ -111,12 +116,14 @@ def run(model, arrays: list) -> Trace:
     def record(op, args, kwargs, outs) -> None:
         if threading.get_ident() != owner:
             return
+        node = None
+        for i, o in enumerate(outs):  # a float result without a node (a comparison's cast, say): later ops on it
+            if o._data.dtype.kind == "f" and not o._requires_grad:  # must be recorded too, and in place as well
+                node = node or _Traced()
+                o._requires_grad, o.grad_fn, o._out_idx = True, node, i
         keys = {id(t): key(t) for t in _tensor_args(args) + list(outs) if isinstance(t, Tensor)}
         records.append(Record(op, args, dict(kwargs), tuple(outs), stack[-1], keys))
         keep.append(outs)
-        for o in outs:  # a float result without a node (of a comparison's cast, say): later ops on it must be
-            if o._data.dtype.kind == "f" and not o._requires_grad:  # recorded too, not run on the no-graph path
-                o._requires_grad = True
 
     handles = []
     for name, mod in model.named_modules():

@@ -502,3 +502,15 @@ def test_in_place_change_of_a_view_is_refused_by_name():
 
     with pytest.raises(UnsupportedOperatorError, match="CopySlices.*ViewAdd"):
         export(ViewAdd(), randn(2, 4), io.BytesIO())
+
+
+def test_detached_values_and_training_mode_dropout():
+    class Detach(nn.Module):
+        def forward(self, x):
+            y = autograd.tanh(x)
+            return x * y.detach() + x * y.data
+
+    roundtrip(Detach(), lambda b: randn(b, 3), [(2,), (4,)], batch_axes())
+    m = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5)).train()
+    with pytest.raises(UnsupportedOperatorError, match="model.eval"):
+        export(m, randn(4, 3), io.BytesIO())

@@ -82,11 +82,12 @@ def _compare(g1: Graph, g2: Graph) -> None:
 
 
 def _differs(rec, what: str) -> str:
-    where = f"the op '{rec.op_name()}' in module '{rec.path}'" if rec is not None else "an op"
+    where = f"the op '{rec.op_name()}' in module '{rec.path}'" if rec is not None else "the model's output"
     return (f"onnx.export: {where} depends on the input's values or on the dynamic sizes in a way the traced graph "
             f"does not show ({what} differs between two runs with different inputs): a constant made from the "
-            "input (via .numpy(), .item(), a Python number) or a size fixed at trace time. Compute it with tensor "
-            "ops, or do not mark that axis dynamic")
+            "input (via .numpy(), .item(), a Python number), random numbers (a model in training mode: call "
+            "model.eval()) or a size fixed at trace time. Compute it with tensor ops, or do not mark that axis "
+            "dynamic")
 
 
 def _value_info(helper, name: str, arr_shape, alt_shape, dtype, dims: dict, sources: list):

@@ -50,7 +50,7 @@ class Graph:
         self.sources = sources  # (input name, shape here, shape in the other trace): where dynamic sizes come from
         self.fold = fold
         self.names: dict = {}  # tensor key -> value name
-        self.arrays: dict = {}  # id(ndarray) -> value name (the arrays of traced tensors, as some ops receive them)
+        self.arrays: dict = {}  # id(ndarray) -> (value name, Tensor, its version): arrays of traced tensors
         self.nodes: list = []
         self.origin: list = []  # the record each node was emitted for
         self.inits: dict = {}  # name -> ndarray
@@ -66,20 +66,28 @@ class Graph:
 
     def bind(self, t: Tensor, name: str) -> None:
         self.names[self.key(t)] = name
-        self.arrays[id(t._data)] = name
+        self.arrays[id(t._data)] = (name, t, t._version[0])
 
     def known(self, x) -> str | None:
         """The value name of a traced tensor or array (None for a constant)."""
         if isinstance(x, Tensor):
             name = self.names.get(self.key(x))
-            if name is None:
-                name = self.arrays.get(id(x._data))
+            if name is None:  # another Tensor on a traced array (x.detach(), x.data)
+                name = self._array_name(x._data)
             if name is None and not self.fold and id(x) in self.params:
                 name = self.param(x)
             return name
         if isinstance(x, np.ndarray):
-            return self.arrays.get(id(x))
+            return self._array_name(x)
         return None
+
+    def _array_name(self, arr: np.ndarray) -> str | None:
+        """The value an array holds, unless it was changed in place since (then it is a constant here, and the
+        comparison of the two traces tells whether it depended on the input)."""
+        entry = self.arrays.get(id(arr))
+        if entry is None or entry[1]._version[0] != entry[2]:
+            return None
+        return entry[0]
 
     def live(self, rec: Record) -> bool:
         """Whether the op depends on a graph input (else its outputs are constants, folded)."""

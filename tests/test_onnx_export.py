@@ -514,3 +514,15 @@ def test_detached_values_and_training_mode_dropout():
     m = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5)).train()
     with pytest.raises(UnsupportedOperatorError, match="model.eval"):
         export(m, randn(4, 3), io.BytesIO())
+
+
+def test_negative_dynamic_axis_and_buffers_left_as_they_were():
+    m = nn.Sequential(nn.Conv1d(2, 3, 1), nn.BatchNorm1d(3))
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
+    with pytest.raises(UnsupportedOperatorError, match="training mode"):
+        export(m.train(), randn(4, 2, 5), io.BytesIO())
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k])
+    proto = roundtrip(m, lambda b, t: randn(b, 2, t), [(2, 5), (3, 8)], {"in0": {0: "batch", -1: "time"}})
+    assert [d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim] == ["batch", "", "time"]
+    assert [d.dim_param for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["batch", "", "time"]

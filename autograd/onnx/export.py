@@ -9,7 +9,6 @@ export refuses it, naming the op and its module, rather than writing a file that
 
 from __future__ import annotations
 
-import io
 import os
 
 import numpy as np
@@ -24,20 +23,26 @@ __all__ = ["export"]
 _OPSETS = range(17, 21)
 
 
-def _dims(dynamic_axes, names: list) -> dict:
-    """name -> {axis: dim name} from torch's two forms ({name: {axis: dim}} or {name: [axes]})."""
+def _dims(dynamic_axes, ndims: dict) -> dict:
+    """name -> {axis: dim name} from torch's two forms ({name: {axis: dim}} or {name: [axes]}); ``ndims`` gives
+    each input's and output's rank."""
     out = {}
     for name, axes in (dynamic_axes or {}).items():
-        if name not in names:
+        if name not in ndims:
             raise ValueError(f"onnx.export: dynamic_axes names '{name}', which is neither an input nor an output "
-                             f"name (inputs and outputs: {names}); pass input_names / output_names")
+                             f"name (inputs and outputs: {list(ndims)}); pass input_names / output_names")
         if isinstance(axes, dict):
-            out[name] = {int(a): str(d) for a, d in axes.items()}
+            pairs = [(int(a), str(d)) for a, d in axes.items()]
         elif isinstance(axes, (list, tuple)):
-            out[name] = {int(a): f"{name}_dynamic_axes_{i + 1}" for i, a in enumerate(axes)}
+            pairs = [(int(a), f"{name}_dynamic_axes_{i + 1}") for i, a in enumerate(axes)]
         else:
             raise TypeError(f"onnx.export: dynamic_axes['{name}'] must be a dict {{axis: name}} or a list of axes, "
                             f"got {type(axes).__name__}")
+        n = ndims[name]
+        for a, _ in pairs:
+            if not -n <= a < n:
+                raise ValueError(f"onnx.export: dynamic axis {a} of '{name}' is out of range for its {n} dims")
+        out[name] = {a % n: d for a, d in pairs}
     return out
 
 
@@ -104,6 +109,30 @@ def _value_info(helper, name: str, arr_shape, alt_shape, dtype, dims: dict, sour
     return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape)
 
 
+def _run_twice(model, arrays: list, input_names: list, output_names, dynamic_axes) -> tuple:
+    """The two traces (the second on other values, and other sizes on the dynamic axes), paired op by op."""
+    first = run(model, arrays)
+    n_out = len(first.outputs)
+    if output_names is None:
+        output_names = ["output"] if n_out == 1 else [f"output_{i}" for i in range(n_out)]
+    if len(output_names) != n_out:
+        raise ValueError(f"onnx.export: {len(output_names)} output_names for the model's {n_out} outputs")
+    ndims = {n: a.ndim for n, a in zip(input_names, arrays)}
+    ndims.update((n, t.ndim) for n, t in zip(output_names, first.outputs))
+    dims = _dims(dynamic_axes, ndims)
+    # distinct bumps per dim name, so that two dynamic sizes equal in the first run differ in the second
+    bump = {d: k + 1 for k, d in enumerate(sorted({d for m in dims.values() for d in m.values()}))}
+    sizes = []
+    for name, a in zip(input_names, arrays):
+        shape = list(a.shape)
+        for ax, d in dims.get(name, {}).items():
+            shape[ax] += bump[d]
+        sizes.append(tuple(shape))
+    second = run(model, perturbed(arrays, sizes))
+    pair(first, second)
+    return first, second, dims
+
+
 def export(model, args, f, input_names: list | None = None, output_names: list | None = None,
            dynamic_axes: dict | None = None, opset_version: int = 17, do_constant_folding: bool = True) -> None:
     """Export ``model`` run on ``args`` (a Tensor or a tuple of them) to ONNX, written to ``f`` (a path or a binary
@@ -135,26 +164,16 @@ def export(model, args, f, input_names: list | None = None, output_names: list |
     if len(input_names) != len(arrays):
         raise ValueError(f"onnx.export: {len(input_names)} input_names for {len(arrays)} inputs")
 
-    first = run(model, arrays)
-    n_out = len(first.outputs)
-    if output_names is None:
-        output_names = ["output"] if n_out == 1 else [f"output_{i}" for i in range(n_out)]
-    if len(output_names) != n_out:
-        raise ValueError(f"onnx.export: {len(output_names)} output_names for the model's {n_out} outputs")
-    dims = _dims(dynamic_axes, list(input_names) + list(output_names))
-    # distinct bumps per dim name, so that two dynamic sizes equal in the first run differ in the second
-    bump = {d: k + 1 for k, d in enumerate(sorted({d for m in dims.values() for d in m.values()}))}
-    sizes = []
-    for name, a in zip(input_names, arrays):
-        shape = list(a.shape)
-        for ax, d in dims.get(name, {}).items():
-            if not -a.ndim <= ax < a.ndim:
-                raise ValueError(f"onnx.export: dynamic axis {ax} of input '{name}' is out of range for its shape "
-                                 f"{list(a.shape)}")
-            shape[ax] += bump[d]
-        sizes.append(tuple(shape))
-    second = run(model, perturbed(arrays, sizes))
-    pair(first, second)
+    if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write"):
+        raise TypeError(f"onnx.export: f must be a path or a binary file object, got {type(f).__name__}")
+    buffers = [(b, b.numpy().copy()) for b in model.buffers()]
+    try:
+        first, second, dims = _run_twice(model, arrays, input_names, output_names, dynamic_axes)
+    finally:  # the runs leave the model as it was (a model in training mode updates its running statistics)
+        for b, saved in buffers:
+            np.copyto(b.numpy(), saved)
+    output_names = output_names or (["output"] if len(first.outputs) == 1 else
+                                    [f"output_{i}" for i in range(len(first.outputs))])
 
     params = {}
     for name, p in model.named_parameters():
@@ -186,8 +205,6 @@ def export(model, args, f, input_names: list | None = None, output_names: list |
     if isinstance(f, (str, os.PathLike)):
         with open(f, "wb") as fh:
             fh.write(data)
-    elif isinstance(f, io.IOBase) or hasattr(f, "write"):
-        f.write(data)
     else:
-        raise TypeError(f"onnx.export: f must be a path or a binary file object, got {type(f).__name__}")
+        f.write(data)
 

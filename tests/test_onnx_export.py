@@ -526,3 +526,15 @@ def test_negative_dynamic_axis_and_buffers_left_as_they_were():
     proto = roundtrip(m, lambda b, t: randn(b, 2, t), [(2, 5), (3, 8)], {"in0": {0: "batch", -1: "time"}})
     assert [d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim] == ["batch", "", "time"]
     assert [d.dim_param for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["batch", "", "time"]
+
+
+class Logic(nn.Module):
+    def forward(self, x, tokens):
+        a = autograd.logical_and(x, x - 0.5).float() + autograd.logical_or(x > 1, tokens[:, :1] > 4).float()
+        b = autograd.logical_xor(x, tokens[:, :1]).float() + autograd.logical_not(x - x.round()).float()
+        return a + b + (tokens[:, :1] > 3.5).float() + (tokens[:, :1] == 2).float()
+
+
+def test_logic_on_floats_and_integers():
+    roundtrip(Logic(), lambda b: (randn(b, 3).round() * 0.5, autograd.tensor(np.random.randint(0, 9, (b, 2)))),
+              [(4,), (6,)], {"in0": {0: "batch"}, "in1": {0: "batch"}})

@@ -141,17 +141,9 @@ _COMPARE = {"lt": "Less", "le": "LessOrEqual", "gt": "Greater", "ge": "GreaterOr
 @translates(*_COMPARE, "ne")
 def _compare(g, rec):
     a, b = rec.args
-    if rec.op in ("logical_and", "logical_or", "logical_xor"):
-        dt = np.dtype(np.bool_)
-        a = g.value(a) if isinstance(a, Tensor) and a.dtype == np.bool_ else g.op("Cast", g.value(a), to=9)
-        b = g.value(b) if isinstance(b, Tensor) and b.dtype == np.bool_ else g.op("Cast", g.value(b), to=9)
-        return [g.op(_COMPARE[rec.op], a, b)]
-    dt = dtypes.promote(np.asarray(_raw(a)) if not isinstance(a, Tensor) else a.numpy(),
-                        np.asarray(_raw(b)) if not isinstance(b, Tensor) else b.numpy())
-    if not isinstance(a, Tensor):
-        a = _raw(a)
-    if not isinstance(b, Tensor):
-        b = _raw(b)
+    if rec.op.startswith("logical_"):  # on truth values (a cast to bool: nonzero is True)
+        return [g.op(_COMPARE[rec.op], g.value(a, np.bool_), g.value(b, np.bool_))]
+    dt = dtypes.promote(_raw(a), _raw(b))  # as the op promoted them (a Python number adapts to the tensor)
     va, vb = g.value(a, dt), g.value(b, dt)
     if rec.op == "ne":
         return [g.op("Not", g.op("Equal", va, vb))]

@@ -538,3 +538,16 @@ class Logic(nn.Module):
 def test_logic_on_floats_and_integers():
     roundtrip(Logic(), lambda b: (randn(b, 3).round() * 0.5, autograd.tensor(np.random.randint(0, 9, (b, 2)))),
               [(4,), (6,)], {"in0": {0: "batch"}, "in1": {0: "batch"}})
+
+
+class Scatters(nn.Module):
+    def forward(self, x):
+        index = autograd.tensor([[0, 2, 1], [3, 0, 0]])
+        a = autograd.zeros(2, 4).scatter(1, index, x[:2, :3])
+        b = autograd.scatter_add(x[:2], 1, index, x[:2, 1:4] * 2)
+        c = autograd.scatter(x[:2], 1, index[:, :2], 7.0)
+        return a + b + c + x.sum(0)
+
+
+def test_scatter():
+    roundtrip(Scatters(), lambda b: randn(b, 4), [(3,), (5,)], batch_axes())

@@ -234,3 +234,21 @@ def _index_put(g, rec):
             shape[axis] = len(m)
             mask = mask & m.reshape(shape)
     return [g.op("Where", g.const(mask), val, g.value(x, dt))]
+
+
+@translates(I + "Scatter")
+def _scatter(g, rec):
+    x, index, src, dim, reduce = rec.args
+    if x.ndim == 0:
+        raise g.unsupported("scatter into a 0-d tensor")
+    dt = rec.outs[0].dtype
+    idx = g.value(index, np.int64)
+    if isinstance(src, Tensor):
+        upd = g.value(src, dt)
+        if tuple(src.shape) != tuple(index.shape):  # only the leading part of src that index covers is used
+            n = index.ndim
+            upd = g.op("Slice", upd, g.ints([0] * n), g.op("Shape", idx), g.ints(range(n)))
+    else:
+        upd = g.op("Expand", g.const(np.asarray(src, dt)), g.op("Shape", idx))
+    reduction = {None: "none", "add": "add", "multiply": "mul"}[reduce]
+    return [g.op("ScatterElements", g.value(x, dt), idx, upd, axis=int(dim), reduction=reduction)]

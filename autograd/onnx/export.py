@@ -65,6 +65,7 @@ def _translate(onnx, trace, other, in_names, params, opset, fold):
         for t, name in zip(rec.outs, outs):
             if name is not None:
                 g.bind(t, name)
+        g.history.append(rec)
     g.rec = None
     results = []
     for t in trace.outputs:

@@ -56,6 +56,7 @@ class Graph:
         self.inits: dict = {}  # name -> ndarray
         self.init_origin: dict = {}
         self.rec: Record | None = None
+        self.history: list = []  # the records translated so far
         self.count = 0
 
     # ---- values ----

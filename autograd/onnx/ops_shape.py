@@ -184,12 +184,34 @@ def _hook_identity(g, rec):
 
 @translates(I + "IndexPut")
 def _index_put(g, rec):
-    """x[basic] = v with ints and step-1 slices: Where(mask, v placed at the indexed positions, x)."""
     x, v, basic, adv = rec.args
-    x_alt, v_alt = rec.alt.args[:2]
-    if adv is not None or any(i is None for i in basic):
-        raise g.unsupported("assignment through index tensors, masks or None (only ints and slices are translated)")
-    dt = rec.outs[0].dtype
+    if adv is not None:
+        raise g.unsupported("assignment through index tensors or masks (only ints and slices are translated)")
+    return [_put(g, x, rec.alt.args[0], v, rec.alt.args[1], basic, rec.outs[0].dtype)]
+
+
+@translates("autograd._inplace.CopySlices")
+def _copy_slices(g, rec):
+    """An in-place change of a view ``base[basic]``: the view's GetItem is found among the earlier ops (the one
+    on this base whose elements sit at the positions written), and the change is an assignment to it."""
+    from .._inplace import _flat_index
+
+    base, index, src = rec.args
+    base_key = rec.keys.get(id(base))
+    for r in reversed(g.history):
+        if r.op_name() != "GetItem" or r.args[2] is not None or r.keys.get(id(r.args[0])) != base_key:
+            continue
+        positions = _flat_index(r.outs[0].numpy(), r.args[0].numpy())
+        if positions is not None and np.array_equal(positions, index):
+            dt = rec.outs[0].dtype
+            return [_put(g, base, rec.alt.args[0], src, rec.alt.args[2], r.args[1], dt)]
+    raise g.unsupported("an in-place change of a view that is not a slice of ints and slices of its base")
+
+
+def _put(g, x, x_alt, v, v_alt, basic: tuple, dt) -> str:
+    """x with x[basic] = v, for ints and step-1 slices: Where(mask, v placed at the indexed positions, x)."""
+    if any(i is None for i in basic):
+        raise g.unsupported("assignment through an index with None (only ints and slices are translated)")
     used = sum(1 for i in basic if i is not Ellipsis)
     items = []
     for i in basic:
@@ -233,7 +255,7 @@ def _index_put(g, rec):
             shape = [1] * x.ndim
             shape[axis] = len(m)
             mask = mask & m.reshape(shape)
-    return [g.op("Where", g.const(mask), val, g.value(x, dt))]
+    return g.op("Where", g.const(mask), val, g.value(x, dt))
 
 
 @translates(I + "Scatter")

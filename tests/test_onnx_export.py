@@ -564,3 +564,45 @@ class Scatters(nn.Module):
 
 def test_scatter():
     roundtrip(Scatters(), lambda b: randn(b, 4), [(3,), (5,)], batch_axes())
+
+
+def test_gelu_is_one_node_from_opset_20():
+    proto = roundtrip(nn.Sequential(nn.Linear(3, 3), nn.GELU()), lambda b: randn(b, 3), [(2,), (3,)], batch_axes(),
+                      opset=20)
+    assert "Gelu" in {n.op_type for n in proto.graph.node}
+
+
+def test_full_transformer_with_a_causal_mask_input():
+    m = nn.Transformer(8, 2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16, batch_first=True)
+
+    def make(b, t):
+        mask = np.triu(np.full((t, t), -np.inf, np.float32), 1)
+        return randn(b, t + 1, 8), randn(b, t, 8), autograd.tensor(mask)
+
+    class WithMask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t = m
+
+        def forward(self, src, tgt, mask):
+            return self.t(src, tgt, tgt_mask=mask, tgt_is_causal=False)  # the mask's values are not looked at
+
+    roundtrip(WithMask(), make, [(2, 3), (3, 5)],
+              {"in0": {0: "batch", 1: "src_len"}, "in1": {0: "batch", 1: "tgt_len"},
+               "in2": {0: "tgt_len", 1: "tgt_len"}})
+
+
+def test_causal_mask_detected_from_its_values_is_refused():
+    layer = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), num_layers=1)
+
+    class Detect(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.d = layer
+
+        def forward(self, tgt, mem, mask):
+            return self.d(tgt, mem, tgt_mask=mask)  # tgt_is_causal=None: decided by comparing the mask's values
+
+    mask = autograd.tensor(np.triu(np.full((3, 3), -np.inf, np.float32), 1))
+    with pytest.raises(UnsupportedOperatorError, match="different ops"):
+        export(Detect().eval(), (randn(3, 2, 8), randn(4, 2, 8), mask), io.BytesIO())

@@ -162,10 +162,18 @@ def run(model, arrays: list) -> Trace:
 
 def perturbed(arrays: list, sizes: list, seed: int = 0) -> list:
     """Inputs for the second trace: each array resized to ``sizes`` and filled with values drawn from its own
-    (floats also scaled by random factors in [0.5, 1.5]), so that they differ but stay in the model's domain."""
+    (floats also scaled by random factors in [0.5, 1.5]), so that they differ but stay in the model's domain.
+
+    A float input holding infinities is an additive mask: its infinities stay where they are (a resized axis
+    repeats its last entry), and only its finite entries move, so that no query loses every key it could attend
+    to (rows that would take another path in attention)."""
     rng = np.random.default_rng(seed)
     out = []
     for a, shape in zip(arrays, sizes):
+        if a.dtype.kind == "f" and a.size and not np.all(np.isfinite(a)):
+            b = np.pad(a, [(0, s - n) for n, s in zip(a.shape, shape)], mode="edge")
+            out.append(np.where(np.isfinite(b), b + rng.uniform(0.1, 0.5, size=shape), b).astype(a.dtype))
+            continue
         flat = a.reshape(-1)
         b = rng.choice(flat, size=shape) if flat.size else np.zeros(shape, a.dtype)
         if a.dtype.kind == "f":
@@ -182,7 +190,8 @@ def pair(first: Trace, second: Trace) -> None:
             raise UnsupportedOperatorError(
                 f"onnx.export: the model ran different ops for two different inputs (op {i}: {ra.op_name()} in "
                 f"'{ra.path}' vs {rb.op_name()} in '{rb.path}'): its control flow depends on the input's values or "
-                "sizes, which a traced ONNX graph cannot express"
+                "sizes, which a traced ONNX graph cannot express (a Transformer guessing is_causal from a mask's "
+                "values: pass is_causal / tgt_is_causal explicitly; a model in training mode: call model.eval())"
             )
         ra.alt, rb.alt = rb, ra
     if len(a) != len(b):

@@ -606,3 +606,14 @@ def test_causal_mask_detected_from_its_values_is_refused():
     mask = autograd.tensor(np.triu(np.full((3, 3), -np.inf, np.float32), 1))
     with pytest.raises(UnsupportedOperatorError, match="different ops"):
         export(Detect().eval(), (randn(3, 2, 8), randn(4, 2, 8), mask), io.BytesIO())
+
+
+def test_export_from_inside_an_export_is_refused():
+    class Nested(nn.Module):
+        def forward(self, x):
+            export(nn.Linear(2, 2), randn(1, 2), io.BytesIO())
+            return x
+
+    with pytest.raises(RuntimeError, match="while a model is being exported"):
+        export(Nested(), randn(1, 2), io.BytesIO())
+    export(nn.Linear(2, 2), randn(1, 2), io.BytesIO())  # and the next export works

@@ -21,14 +21,14 @@ from ..tensor import Tensor
 
 __all__: list[str] = []
 
-_lock = threading.Lock()  # one trace at a time: the recorder is process-wide
+_lock = threading.RLock()  # one trace at a time: the recorder is process-wide
 
 
 def _after_fork_in_child() -> None:
     """A child forked during a trace records nothing and may trace a model of its own."""
     global _lock
     function._recorder = None
-    _lock = threading.Lock()
+    _lock = threading.RLock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -125,36 +125,36 @@ def run(model, arrays: list) -> Trace:
         records.append(Record(op, args, dict(kwargs), tuple(outs), stack[-1], keys))
         keep.append(outs)
 
-    handles = []
-    for name, mod in model.named_modules():
-        if not name:
-            continue
+    with _lock:
+        if function._recorder is not None:  # this thread is tracing already: export from inside a model's forward
+            raise RuntimeError("onnx.export was called while a model is being exported (from its forward)")
+        handles = []
+        try:
+            def enter(m, a, _name=None) -> None:
+                stack.append(_name)
 
-        def pre(m, a, _name=name):
-            stack.append(_name)
+            def leave(m, a, out) -> None:  # returns None: the module's output stays as it is
+                stack.pop()
 
-        def post(m, a, out):
-            stack.pop()
-
-        handles.append(mod.register_forward_pre_hook(pre))
-        handles.append(mod.register_forward_hook(post))
-    inputs = []
-    with enable_grad():
-        for a in arrays:
-            if a.dtype.kind == "f":  # a non-leaf copy: the model may change its input in place (ReLU(inplace))
-                leaf = tensor(a.copy(), requires_grad=True)
-                keep.append(leaf)
-                inputs.append(clone(leaf))
-            else:
-                inputs.append(tensor(a.copy()))
-        with _lock:
-            function._recorder = record
-            try:
+            for name, mod in model.named_modules():
+                if name:
+                    handles.append(mod.register_forward_pre_hook(lambda m, a, _name=name: enter(m, a, _name)))
+                    handles.append(mod.register_forward_hook(leave))
+            with enable_grad():
+                inputs = []
+                for a in arrays:
+                    if a.dtype.kind == "f":  # a non-leaf copy: the model may change its input in place
+                        leaf = tensor(a.copy(), requires_grad=True)
+                        keep.append(leaf)
+                        inputs.append(clone(leaf))
+                    else:
+                        inputs.append(tensor(a.copy()))
+                function._recorder = record
                 out = model(*inputs)
-            finally:
-                function._recorder = None
-                for h in handles:
-                    h.remove()
+        finally:
+            function._recorder = None
+            for h in handles:
+                h.remove()
     outputs = flatten(out)
     keep.extend(inputs)
     return Trace(inputs, records, outputs, keep)

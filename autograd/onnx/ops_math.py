@@ -32,15 +32,9 @@ def _binary(op_type: str):
     return tr
 
 
-for _name, _onnx in (("Add", "Add"), ("Sub", "Sub"), ("Mul", "Mul"), ("Div", "Div"), ("Maximum", "Max"),
-                     ("Minimum", "Min")):
+for _name, _onnx in (("Add", "Add"), ("Sub", "Sub"), ("Mul", "Mul"), ("Div", "Div"), ("Pow", "Pow"),
+                     ("Maximum", "Max"), ("Minimum", "Min")):
     translates(E + _name)(_binary(_onnx))
-
-
-@translates(E + "Pow")
-def _pow(g, rec):
-    dt = _out_dtype(rec)
-    return [g.op("Pow", g.value(rec.args[0], dt), g.value(rec.args[1], dt))]
 
 
 @translates(E + "Remainder")

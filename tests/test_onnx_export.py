@@ -222,6 +222,14 @@ def test_layer(layer, shape):
     roundtrip(layer, lambda b: randn(b, *shape), [(2,), (5,)], batch_axes())
 
 
+def test_embedding_with_max_norm_is_refused_and_left_as_it_was():
+    m = nn.Embedding(10, 4, max_norm=0.5)
+    before = m.weight.numpy().copy()
+    with pytest.raises(UnsupportedOperatorError, match=r"changes \['weight'\].*max_norm"):
+        export(m, autograd.tensor([[1, 2], [3, 3]]), io.BytesIO())
+    np.testing.assert_array_equal(m.weight.numpy(), before)
+
+
 def test_embedding():
     m = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Linear(4, 2))
     roundtrip(m, lambda b, t: autograd.tensor(np.random.randint(0, 10, (b, t))), [(2, 3), (4, 7)],

@@ -167,12 +167,18 @@ def export(model, args, f, input_names: list | None = None, output_names: list |
 
     if not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write"):
         raise TypeError(f"onnx.export: f must be a path or a binary file object, got {type(f).__name__}")
-    buffers = [(b, b.numpy().copy()) for b in model.buffers()]
+    state = [(n, t, t.numpy().copy()) for n, t in [*model.named_parameters(), *model.named_buffers()]]
     try:
         first, second, dims = _run_twice(model, arrays, input_names, output_names, dynamic_axes)
-    finally:  # the runs leave the model as it was (a model in training mode updates its running statistics)
-        for b, saved in buffers:
-            np.copyto(b.numpy(), saved)
+        changed = [n for n, t, saved in state if not np.array_equal(t.numpy(), saved, equal_nan=True)]
+    finally:  # the runs leave the model as it was
+        for _, t, saved in state:
+            np.copyto(t.numpy(), saved)
+    if changed:
+        raise UnsupportedOperatorError(
+            f"onnx.export: the model changes {changed} when it runs (batch norm in training mode: call model.eval(); "
+            "Embedding(max_norm=...) renormalizes its rows): a graph with fixed weights cannot do the same"
+        )
     output_names = output_names or (["output"] if len(first.outputs) == 1 else
                                     [f"output_{i}" for i in range(len(first.outputs))])
 

@@ -137,3 +137,5 @@ true_divide = div
 negative = neg
 
 __version__ = "0.1.0"
+
+from . import onnx  # noqa: E402  (autograd.onnx.export; the onnx package loads only when export runs)

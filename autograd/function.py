@@ -27,6 +27,9 @@ from .grad_mode import _mode
 from .tensor import Tensor, _make
 
 _anomaly = {"enabled": False}
+# While ``autograd.onnx.export`` traces a model: called as ``_recorder(op, args, kwargs, outputs)`` for every op
+# applied (``op`` a Function class, or a name for the few no-graph ops that record themselves); else None.
+_recorder = None
 _NO_GRAD = tuple((False,) * n for n in range(8))
 
 
@@ -183,6 +186,8 @@ class Function(Node):
             wrapped = tuple(_make(o) for o in results)
             if cls.is_view:
                 _share_view(args, wrapped)
+            if _recorder is not None:
+                _recorder(cls, args, kwargs, wrapped)
             return wrapped if multi else wrapped[0]
 
         ctx.next_functions = tuple(edges)
@@ -206,6 +211,8 @@ class Function(Node):
         ctx._resolve_saved(args, outs, wrapped)
         if _anomaly["enabled"]:
             ctx._trace = "".join(traceback.format_stack()[:-2])
+        if _recorder is not None:
+            _recorder(cls, args, kwargs, wrapped)
         return tuple(wrapped) if multi else wrapped[0]
 
     def _resolve_saved(self, args, outs, wrapped) -> None:

@@ -13,6 +13,7 @@ import builtins
 import numpy as np
 
 from .. import dtypes
+from .. import function as _function
 from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import elementwise as K
@@ -756,10 +757,13 @@ def _compare(ufunc, name):
         ad, bd = _arr(a), _arr(b)
         dt = dtypes.promote(ad, bd)
         try:
-            return _make(np.asarray(ufunc(_cast_to(ad, dt), _cast_to(bd, dt))))
+            out = _make(np.asarray(ufunc(_cast_to(ad, dt), _cast_to(bd, dt))))
         except ValueError:
             _check_shapes(name, ad, bd)
             raise
+        if _function._recorder is not None:  # no graph node: an exported model's trace still needs the op
+            _function._recorder(name, (a, b), {}, (out,))
+        return out
 
     compare.__name__ = name
     compare.__doc__ = f"Elementwise ``{name}`` as a bool tensor (no gradient)."
@@ -778,14 +782,20 @@ logical_xor = _compare(np.logical_xor, "logical_xor")
 
 
 def logical_not(x) -> Tensor:
-    return _make(np.logical_not(_arr(x)))
+    out = _make(np.logical_not(_arr(x)))
+    if _function._recorder is not None:
+        _function._recorder("logical_not", (x,), {}, (out,))
+    return out
 
 
 def bitwise_not(x) -> Tensor:
     d = _arr(x)
     if d.dtype.kind == "f":
         raise TypeError("bitwise_not (~) is only defined for integer and bool tensors")
-    return _make(np.invert(d))
+    out = _make(np.invert(d))
+    if _function._recorder is not None:
+        _function._recorder("bitwise_not", (x,), {}, (out,))
+    return out
 
 
 def isnan(x) -> Tensor:

@@ -15,6 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
+from .. import function as _function
 from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import softmax as KS
@@ -344,8 +345,10 @@ def _extreme_dim(x: Tensor, dim, keepdim: bool, name: str, argfn, result_type):
                          f"{tuple(xd.shape)}).")
     index = np.asarray(argfn(xd, axis=axis, keepdims=True) if xd.ndim else np.zeros((), np.int64), np.int64)
     values = TakeAlong.apply(x, index if keepdim else (np.squeeze(index, axis) if xd.ndim else index), axis, keepdim)
-    idx = index if keepdim or not xd.ndim else np.squeeze(index, axis)
-    return result_type(values, _make(idx))
+    idx = _make(index if keepdim or not xd.ndim else np.squeeze(index, axis))
+    if _function._recorder is not None:  # no graph node: an exported model's trace still needs the op
+        _function._recorder("arg" + name, (x, axis, keepdim), {}, (idx,))
+    return result_type(values, idx)
 
 
 def _max_or_min(input: Tensor, dim, keepdim: bool, name: str):  # noqa: A002
@@ -376,6 +379,13 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, out=None):  # noqa: A
 
 
 def _arg(x: Tensor, dim, keepdim: bool, fn, name: str) -> Tensor:
+    out = _arg_array(x, dim, keepdim, fn, name)
+    if _function._recorder is not None:  # no graph node: an exported model's trace still needs the op
+        _function._recorder(name, (x, dim, keepdim), {}, (out,))
+    return out
+
+
+def _arg_array(x: Tensor, dim, keepdim: bool, fn, name: str) -> Tensor:
     xd = x._data
     if dim is None:
         if xd.size == 0:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from .. import function as _function
 from ..function import Op, _share_view
 from ..grad_mode import _mode
 from ..tensor import Tensor, _make
@@ -35,7 +36,7 @@ class _Scratch:
 
 def _view_op(cls, x: Tensor, *args) -> Tensor:
     """``cls.apply(x, *args)`` for a one-input view op, skipping the node when no graph would be recorded."""
-    if _mode.enabled and x._requires_grad:
+    if _mode.enabled and x._requires_grad or _function._recorder is not None:  # (an export traces every op)
         return cls.apply(x, *args)
     t = _make(cls.forward(_Scratch(), x._data, *args))
     _share_view((x,), (t,))

@@ -135,15 +135,15 @@ def test_optimizer_shaped_state_dict():
     assert_same(state, roundtrip(state))
 
 
-def test_unsupported_objects_named_with_their_place():
-    with pytest.raises(TypeError, match=r"Linear.* at obj\['model'\].*state_dict"):
-        roundtrip({"model": nn.Linear(2, 2)})
-    with pytest.raises(TypeError, match=r"set at obj\[1\]"):
-        roundtrip([1, {1, 2}])
-    with pytest.raises(TypeError, match="object"):
-        roundtrip({"a": np.array([object()], dtype=object)})
-    with pytest.raises(TypeError, match="dict key"):
-        roundtrip({frozenset(): 1})
+def test_unsupported_objects_are_pickled_and_need_weights_only_false():
+    for obj in ({"model": nn.Linear(2, 2)}, [1, {1, 2}], {"a": np.array([object()], dtype=object)}, {frozenset(): 1}):
+        buf = io.BytesIO()
+        autograd.save(obj, buf)
+        buf.seek(0)
+        with pytest.raises(ValueError, match="weights_only=False"):
+            autograd.load(buf)
+    with pytest.raises(TypeError, match=r"function at obj\['f'\].*pickling it failed.*state_dict"):
+        roundtrip({"f": lambda x: x})
     with pytest.raises(TypeError, match="path or a binary file"):
         autograd.save({}, 3)
     with pytest.raises(TypeError, match="path or a binary file"):
@@ -190,7 +190,7 @@ def test_pytorch_checkpoint_refused_without_running_code(tmp_path):
     Evil.marker = str(marker)
     path = tmp_path / "model.pt"
     torch.save({"w": torch.zeros(2), "evil": Evil()}, path)
-    with pytest.raises(ValueError, match="PyTorch checkpoint"):
+    with pytest.raises(ValueError, match=r"global (builtins|io)\.open"):
         autograd.load(path)
     assert not marker.exists()
 
@@ -218,7 +218,7 @@ def test_corrupt_and_foreign_files(tmp_path):
     with pytest.raises(ValueError, match="unknown node type 'exec'"):
         autograd.load(path)
     path.write_bytes(b"PK\x03\x04garbage")
-    with pytest.raises(ValueError, match="not a readable"):
+    with pytest.raises(ValueError, match="truncated"):
         autograd.load(path)
 
 

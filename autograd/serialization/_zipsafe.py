@@ -71,12 +71,10 @@ class SafeZip:
             raise self.error(f"it has {len(infos)} zip members, more than the {MAX_MEMBERS} admitted")
         self.infos = {}
         for info in infos:
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise self.error(f"member {info.filename!r} is compressed (method {info.compress_type}); "
-                                 f"{kind} files store members uncompressed, and compressed members are refused")
-            if info.file_size != info.compress_size or info.header_offset + info.compress_size > self.size:
-                raise self.error(f"member {info.filename!r} declares {info.file_size} bytes, more than the "
-                                 f"file holds ({self.size} bytes): the file is truncated or damaged")
+            if info.header_offset + info.compress_size > self.size:
+                raise self.error(f"member {info.filename!r} declares {info.compress_size} bytes at offset "
+                                 f"{info.header_offset}, beyond the end of the file ({self.size} bytes): the file is "
+                                 "truncated or damaged")
             self.infos[info.filename] = info
         self.names = list(self.infos)
 
@@ -90,6 +88,12 @@ class SafeZip:
         return self.infos[name].file_size
 
     def _open(self, name: str):
+        info = self.infos[name]
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise self.error(f"member {name!r} is compressed (method {info.compress_type}); {self.kind} files store "
+                             "members uncompressed, and compressed members are refused")
+        if info.file_size != info.compress_size:
+            raise self.error(f"member {name!r} declares {info.file_size} bytes but stores {info.compress_size}")
         try:
             return self.zf.open(self.infos[name])
         except _ZIP_ERRORS as e:
@@ -100,8 +104,9 @@ class SafeZip:
         size = self.member_size(name)
         if size > cap:
             raise self.error(f"its {what} ({name!r}) is {size} bytes, more than the {cap} admitted")
+        m = self._open(name)
         try:
-            with self._open(name) as m:
+            with m:
                 data = m.read(size + 1)
         except _ZIP_ERRORS as e:
             raise self.error(f"member {name!r} is damaged ({e})") from None

@@ -68,7 +68,9 @@ def to_bytes(obj, metadata) -> bytes:
                             "structures and numbers need the default format, or metadata strings)")
         if v.dtype.type not in {np.dtype(d).type for d in _DTYPES.values()}:
             raise TypeError(f"safetensors cannot store {k!r} of dtype {v.dtype}")
-        arrays[k] = np.ascontiguousarray(native(v.copy()) if not v.dtype.isnative else v)
+        if not v.dtype.isnative:
+            v = native(v.copy())
+        arrays[k] = v if v.flags.c_contiguous else v.copy(order="C")  # ascontiguousarray would make 0-d 1-d
     return st.numpy.save(arrays, metadata=metadata)
 
 

@@ -283,3 +283,53 @@ def test_resume_training_from_checkpoint_is_bit_identical(tmp_path):
     steps(model2, opt2, 3)
     for (n, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
+
+
+def test_whole_module_needs_weights_only_false(tmp_path):
+    autograd.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
+    model.eval()
+    x = autograd.randn(5, 3)
+    autograd.save(model, tmp_path / "model.ckpt")
+    with pytest.raises(ValueError, match="whole pickled Python object.*pass weights_only=False"):
+        autograd.load(tmp_path / "model.ckpt")
+    back = autograd.load(tmp_path / "model.ckpt", weights_only=False)
+    assert type(back) is nn.Sequential and repr(back) == repr(model)
+    np.testing.assert_array_equal(back(x).numpy(), model(x).numpy())
+    assert all(type(p) is nn.Parameter and p.requires_grad for p in back.parameters())
+    assert [n for n, _ in back.named_buffers()] == [n for n, _ in model.named_buffers()]
+
+
+def test_tied_weights_stay_tied_in_a_saved_module():
+    emb, head = nn.Embedding(5, 3), nn.Linear(3, 5, bias=False)
+    head.weight = emb.weight
+    model = nn.ModuleList([emb, head])
+    buf = io.BytesIO()
+    autograd.save(model, buf)
+    buf.seek(0)
+    back = autograd.load(buf, weights_only=False)
+    assert back[0].weight is back[1].weight
+
+
+def test_plain_pickle_loads_only_when_trusted(tmp_path):
+    path = tmp_path / "plain.pkl"
+    path.write_bytes(pickle.dumps({"a": [1, 2]}))
+    with pytest.raises(ValueError, match="weights_only=False"):
+        autograd.load(path)
+    assert autograd.load(path, weights_only=False) == {"a": [1, 2]}
+
+
+def test_engine_does_not_import_nn(tmp_path):
+    """Loading parameters without `nn` imported gives Tensors that require grad; `nn` registers Parameter."""
+    import subprocess
+    import sys
+
+    autograd.save({"p": nn.Parameter(autograd.ones(2)), "t": autograd.zeros(1)}, tmp_path / "p.ckpt")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ("import sys, autograd; sd = autograd.load(sys.argv[1]); assert 'nn' not in sys.modules; "
+            "assert type(sd['p']) is autograd.Tensor and sd['p'].requires_grad and not sd['t'].requires_grad; "
+            "import nn; assert type(autograd.load(sys.argv[1])['p']) is nn.Parameter; print('ok')")
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.ckpt")], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]

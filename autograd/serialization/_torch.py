@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from . import _registry
-from ._unpickler import BASE, Constant, restricted_load
+from ._unpickler import BASE, Constant, restricted_load, short
 from ._zipsafe import BadFile, SafeZip, native
 
 MAX_PICKLE = 64 << 20  # bytes of data.pkl (the structure; the tensors' bytes are separate members)
@@ -65,7 +65,8 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     size, stride = tuple(size), tuple(stride)
     ints = (storage_offset, *size, *stride)
     if not all(type(v) is int and v >= 0 for v in ints) or len(size) != len(stride):
-        raise ValueError(f"_rebuild_tensor_v2: bad offset/size/stride {storage_offset}, {size}, {stride}")
+        raise ValueError(f"_rebuild_tensor_v2: bad offset/size/stride {short(storage_offset)}, {short(size)}, "
+                         f"{short(stride)}")
     count = 1
     for d in size:
         count *= d
@@ -74,7 +75,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     else:
         last = storage_offset + sum((d - 1) * s for d, s in zip(size, stride))
         if last >= storage.size:
-            raise ValueError(f"_rebuild_tensor_v2: a tensor of size {size}, stride {stride} at offset "
+            raise ValueError(f"_rebuild_tensor_v2: a tensor of size {short(size)}, stride {short(stride)} at offset "
                              f"{storage_offset} reaches element {last} of a storage of {storage.size}")
         item = storage.dtype.itemsize
         arr = np.lib.stride_tricks.as_strided(storage[storage_offset:], shape=size,
@@ -135,16 +136,16 @@ def read(zf: SafeZip, weights_only: bool):
     def persistent_load(pid):
         if (type(pid) is not tuple or len(pid) != 5 or pid[0] != "storage" or not isinstance(pid[1], _StorageType)
                 or type(pid[2]) is not str or type(pid[4]) is not int or pid[4] < 0):
-            raise zf.error(f"its pickle has a malformed storage record {str(pid)[:100]}")
+            raise zf.error(f"its pickle has a malformed storage record {short(pid)}")
         _, stype, key, _location, numel = pid  # every location loads onto the CPU, the only device
         if key in storages:
             return storages[key]
         member = f"{prefix}/data/{key}"
         if member not in zf.infos:
-            raise zf.error(f"its pickle refers to a missing storage {key!r}")
+            raise zf.error(f"its pickle refers to a missing storage {short(key)}")
         dtype = stype.dtype.newbyteorder(">") if big else stype.dtype
         if zf.member_size(member) != numel * dtype.itemsize:
-            raise zf.error(f"storage {key!r} declares {numel} elements of {stype.name} ({numel * dtype.itemsize} "
+            raise zf.error(f"storage {short(key)} declares {numel} elements of {stype.name} ({numel * dtype.itemsize} "
                            f"bytes) but its member holds {zf.member_size(member)} bytes")
         arr = np.empty(numel, dtype=dtype)
         zf.read_into(member, arr)

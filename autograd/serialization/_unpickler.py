@@ -9,6 +9,7 @@ whose opcode table is overridden here for every opcode that would call, import o
 from __future__ import annotations
 
 import pickle
+import reprlib
 from collections import Counter, OrderedDict
 
 from ._zipsafe import BadFile
@@ -35,12 +36,62 @@ class Constant:
         self.value = value
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+
+
+def short(x) -> str:
+    """A bounded repr: a pickle can share one object many times, so a full repr may expand exponentially."""
+    return _REPR.repr(x)
+
+
+_ATOMS = (str, int, float, bool, type(None), bytes, complex)
+
+
+def check_key(k):
+    """Admit as a dict key or set element only atoms and flat tuples of atoms: hashing or comparing a pickled
+    structure of shared tuples costs time exponential in its size."""
+    if type(k) in _ATOMS or (type(k) is tuple and len(k) <= 64 and all(type(x) in _ATOMS for x in k)):
+        return k
+    raise ValueError(f"a dict key or set element {short(k)} is not a str, number, bytes, None or flat tuple of those")
+
+
+def _pairs(args):
+    if not args:
+        return []
+    if len(args) > 1:
+        raise ValueError("OrderedDict/Counter take one argument")
+    items = args[0].items() if isinstance(args[0], dict) else args[0]
+    if type(items) not in (list, tuple) and not isinstance(items, type({}.items())):
+        raise ValueError("OrderedDict/Counter take a dict or a list of pairs")
+    out = []
+    for pair in items:
+        if type(pair) is not tuple or len(pair) != 2:
+            raise ValueError("OrderedDict/Counter take (key, value) pairs")
+        out.append((check_key(pair[0]), pair[1]))
+    return out
+
+
 def _ordered_dict(*args):
-    return OrderedDict(*args)
+    return OrderedDict(_pairs(args))
 
 
 def _counter(*args):
-    return Counter(*args)
+    return Counter(dict(_pairs(args)))
+
+
+def _set(items=()):
+    return {check_key(k) for k in _iterable(items)}
+
+
+def _frozenset(items=()):
+    return frozenset(_set(items))
+
+
+def _iterable(items):
+    if type(items) not in (list, tuple, set, frozenset):
+        raise ValueError(f"set/frozenset take a list or tuple, not {type(items).__name__}")
+    return items
 
 
 def _encode(text, encoding="latin1"):
@@ -56,7 +107,7 @@ BASE = {
     "_codecs.encode": _encode,
 }
 for _mod in ("builtins", "__builtin__"):
-    BASE.update({f"{_mod}.set": set, f"{_mod}.frozenset": frozenset, f"{_mod}.complex": complex})
+    BASE.update({f"{_mod}.set": _set, f"{_mod}.frozenset": _frozenset, f"{_mod}.complex": complex})
 
 _DICTS = (dict, OrderedDict, Counter)
 
@@ -90,7 +141,7 @@ class RestrictedUnpickler(pickle._Unpickler):
 
     def _call(self, func, args, kwargs=None):
         if not isinstance(func, Admitted):
-            raise self.refuse(f"its pickle calls {type(func).__name__} {str(func)[:60]!r}, which is not an admitted "
+            raise self.refuse(f"its pickle calls {type(func).__name__} {short(func)}, which is not an admitted "
                               "function")
         if type(args) is not tuple or (kwargs is not None and type(kwargs) is not dict):
             raise self.refuse(f"its pickle calls {func.name} with malformed arguments")
@@ -136,17 +187,17 @@ class RestrictedUnpickler(pickle._Unpickler):
     def load_setitem(self):
         value = self.stack.pop()
         key = self.stack.pop()
-        self._container(*_DICTS)[key] = value
+        self._container(*_DICTS)[check_key(key)] = value
 
     def load_setitems(self):
         items = self.pop_mark()
         d = self._container(*_DICTS)
         for i in range(0, len(items) - 1, 2):
-            d[items[i]] = items[i + 1]
+            d[check_key(items[i])] = items[i + 1]
 
     def load_additems(self):
         items = self.pop_mark()
-        self._container(set).update(items)
+        self._container(set).update(check_key(k) for k in items)
 
     def _container(self, *types):
         target = self.stack[-1]
@@ -172,4 +223,4 @@ def restricted_load(fh, admitted: dict, persistent_load, name: str, hint: str = 
     except RecursionError:
         raise BadFile(f"cannot load {name}: its pickle nests too deeply to rebuild") from None
     except Exception as e:  # a malformed pickle: truncated, a bad opcode, a wrong stack, bad arguments
-        raise BadFile(f"cannot load {name}: its pickle is malformed ({type(e).__name__}: {str(e)[:200]})") from None
+        raise BadFile(f"cannot load {name}: its pickle is malformed ({type(e).__name__}: {short(e.args)})") from None

@@ -150,10 +150,10 @@ class SafeZip:
                 if reader is None:
                     raise ValueError(f"unsupported .npy version {version}")
                 shape, fortran, dtype = reader(m, max_header_size=MAX_NPY_HEADER)
-            except (ValueError, SyntaxError, TypeError) as e:
-                raise self.error(f"array {name!r} has a bad .npy header ({e})") from None
             except _ZIP_ERRORS as e:
                 raise self.error(f"member {name!r} is damaged ({e})") from None
+            except Exception as e:  # numpy's header parser raises ValueError, SyntaxError, tokenize errors, ...
+                raise self.error(f"array {name!r} has a bad .npy header ({type(e).__name__}: {e})") from None
             if dtype.hasobject or dtype.kind not in "biufcUS" or dtype.fields is not None:
                 raise self.error(f"array {name!r} has dtype {dtype}; only numeric, bool and string arrays are "
                                  "loaded (object arrays would need pickle)")

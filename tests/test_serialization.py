@@ -165,9 +165,9 @@ def test_plain_pickle_refused_without_running_code(tmp_path):
     for proto in (0, 2, pickle.HIGHEST_PROTOCOL):
         path = tmp_path / f"evil{proto}.pkl"
         path.write_bytes(pickle.dumps({"weights": Evil()}, protocol=proto))
-        with pytest.raises(ValueError, match="pickle"):
+        with pytest.raises(ValueError, match="it is a Python pickle"):
             autograd.load(path)
-        with pytest.raises(ValueError, match="pickle"):
+        with pytest.raises(ValueError, match="it is a Python pickle"):
             autograd.load(io.BytesIO(path.read_bytes()))
     assert not marker.exists()
 
@@ -179,7 +179,7 @@ def test_npz_with_pickled_object_array_refused(tmp_path):
     path = tmp_path / "evil.npz"
     with open(path, "wb") as fh:
         np.savez(fh, __manifest__=np.frombuffer(manifest, dtype=np.uint8), a0=np.array([Evil()], dtype=object))
-    with pytest.raises(ValueError, match="pickled"):
+    with pytest.raises(ValueError, match="dtype object; only numeric, bool and string arrays"):
         autograd.load(path)
     assert not marker.exists()
 

@@ -158,6 +158,10 @@ def test_manifest_and_member_errors_are_value_errors():
         "bad .npy header": archive({"__manifest__.npy": manifest('{"t": "ndarray", "k": "a0"}'),
                                     "a0.npy": b"\x93NUMPY\x01\x00\x05\x00{'a':"}),
         "neither an autograd.save file": archive({"x.txt": b"hello"}),
+        "refers to array 'a0' twice": archive({  # one array read many times would multiply memory
+            "__manifest__.npy": manifest('{"t": "list", "items": [' + ", ".join(['{"t": "ndarray", "k": "a0"}'] * 50)
+                                         + "]}"),
+            "a0.npy": npy(np.zeros(1000))}),
     }
     for message, data in cases.items():
         with pytest.raises(ValueError, match=re.escape(message)):

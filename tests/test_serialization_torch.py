@@ -279,3 +279,14 @@ def test_torch_file_objects_and_bytes(tmp_path):
     torch.save({"w": torch.arange(3)}, buf)
     buf.seek(0)
     assert autograd.load(buf)["w"].numpy().tolist() == [0, 1, 2]
+
+
+def test_expanded_tensor_loads_as_a_read_only_view(tmp_path):
+    big = torch.tensor([2.5]).expand(10**7)  # one stored element seen 10**7 times
+    torch.save({"e": big, "col": torch.arange(3.0).view(3, 1).expand(3, 4)}, tmp_path / "e.pt")
+    assert os.path.getsize(tmp_path / "e.pt") < 10_000
+    sd = autograd.load(tmp_path / "e.pt")
+    e = sd["e"].numpy()
+    assert e.shape == (10**7,) and e.strides == (0,) and not e.flags.writeable and e[12345] == 2.5
+    np.testing.assert_array_equal(sd["col"].numpy(), np.arange(3.0).reshape(3, 1).repeat(4, axis=1))
+    assert float(sd["e"][:4].sum().item()) == 10.0

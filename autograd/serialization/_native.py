@@ -41,7 +41,7 @@ class Unsupported(TypeError):
 # ---- writing ----
 class _Writer:
     def __init__(self) -> None:
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[str, None] = {}  # the array entries read so far
         self.seen: dict[int, int] = {}  # id(obj) -> node number
         self.keep: list = []  # keeps objects alive so ids stay unique while saving
         self.count = 0
@@ -178,7 +178,7 @@ class _Reader:
         self.zf = zf
         self.weights_only = weights_only
         self.numbered: dict[int, object] = {}
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[str, None] = {}  # the array entries read so far
 
     def corrupt(self, what: str) -> BadFile:
         return self.zf.error(f"corrupt autograd.save file: {what}")
@@ -186,7 +186,10 @@ class _Reader:
     def array(self, key) -> np.ndarray:
         member = f"{key}.npy" if isinstance(key, str) else None
         if member is None or member not in self.zf.infos or key == MANIFEST:
-            raise self.corrupt(f"the manifest refers to a missing array {key!r}")
+            raise self.corrupt(f"the manifest refers to a missing array {str(key)[:40]!r}")
+        if key in self.arrays:  # save writes each array once; reading one many times would multiply memory
+            raise self.corrupt(f"the manifest refers to array {key!r} twice")
+        self.arrays[key] = None
         return self.zf.read_npy(member)
 
     def _keep(self, node: dict, obj):

@@ -78,10 +78,11 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
             raise ValueError(f"_rebuild_tensor_v2: a tensor of size {short(size)}, stride {short(stride)} at offset "
                              f"{storage_offset} reaches element {last} of a storage of {storage.size}")
         item = storage.dtype.itemsize
+        # an expanded tensor (stride 0) aliases its elements: it stays a view, as in torch, but read-only, since
+        # torch refuses in-place writes to it and copying it could take more memory than the file holds
+        overlapping = any(s == 0 and d > 1 for d, s in zip(size, stride))
         arr = np.lib.stride_tricks.as_strided(storage[storage_offset:], shape=size,
-                                              strides=tuple(s * item for s in stride), writeable=True)
-        if any(s == 0 and d > 1 for d, s in zip(size, stride)):  # an expanded tensor: elements alias each other
-            arr = arr.copy()
+                                              strides=tuple(s * item for s in stride), writeable=not overlapping)
     return _registry.make_tensor(arr, "tensor", bool(requires_grad))
 
 

@@ -1,6 +1,7 @@
 """autograd.save / autograd.load: every supported type round-trips with its type, model state dicts give
-bit-identical eval outputs, pickles (plain, inside .npz object arrays, PyTorch checkpoints) are refused without
-running any code, and a crash while saving leaves the previous file intact."""
+bit-identical eval outputs, pickles (plain, or inside .npz object arrays) are refused without running any code,
+whole objects (a module) save and load only with weights_only=False, the engine loads parameters without
+importing nn, and a crash while saving leaves the previous file intact."""
 
 import io
 import os

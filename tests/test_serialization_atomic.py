@@ -98,3 +98,14 @@ def test_file_then_directory_fsynced_after_rename(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", recording_fsync)
     autograd.save({"a": 1}, target)
     assert calls == [("file", False), ("dir", True)]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_saving_through_a_symlink_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "ckpt-7.pt"
+    autograd.save({"v": 1}, real)
+    link = tmp_path / "latest.pt"
+    os.symlink(real, link)
+    autograd.save({"v": 2}, link)
+    assert os.path.islink(link) and autograd.load(real) == {"v": 2} and temps(tmp_path / "runs") == []

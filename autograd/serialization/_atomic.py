@@ -67,7 +67,7 @@ def _fsync_dir(directory: str) -> None:
 
 def write_atomically(path, write) -> None:
     """Call ``write(fh)`` on a temporary binary file beside ``path`` and rename it over ``path`` once complete."""
-    path = os.path.abspath(os.fspath(path))
+    path = os.path.realpath(os.fspath(path))  # through a symlink, as open(path, "w") would: the link stays a link
     directory, base = os.path.split(path)
     remove_stale(directory, base)
     tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}{_SUFFIX}")

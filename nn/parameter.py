@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd.serialization import register_parameter_type
 from autograd.tensor import Tensor, _init, _make
 
 
@@ -41,6 +42,9 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, proto):
         raise TypeError("Parameters are saved with autograd.save(module.state_dict(), path), not pickled")
+
+
+register_parameter_type(Parameter)  # loading a checkpoint rebuilds saved parameters as this class
 
 
 class Buffer(Tensor):

@@ -93,6 +93,7 @@ def test_linear_refuses_input_of_another_dtype_naming_both(dtype):
         layer(x)
     msg = str(e.value)
     assert f"{np.dtype(dtype).name} (input)" in msg and "float32 (weight)" in msg and "same dtype" in msg
+    assert ".to(autograd.float32)" in msg and ("layer with .to(autograd.float64)" in msg) == (dtype == autograd.float64)
     assert layer(x.float()).shape == (4, 3)
     assert layer.to(autograd.float64)(autograd.ones(4, 2, dtype=autograd.float64)).dtype == autograd.float64
 

@@ -84,7 +84,7 @@ def test_quick_run_writes_json_and_markdown(quick_run):
     assert doc["meta"]["quick"] is True and doc["meta"]["repeats"] == 1
     assert len(doc["results"]) == len(res["results"])
     text = (out / "results.md").read_text()
-    assert "| workload | case | engine | median |" in text
+    assert "| workload | case | engine | ran | median |" in text and "SMOKE RUN" in text
     assert text.count("\n| ") == len(res["results"]) + 2  # header, rule, one line per row
     for fam in FAMILIES:
         assert f"| {fam} |" in text

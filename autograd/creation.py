@@ -28,6 +28,10 @@ def _infer_list_dtype(data) -> np.dtype | None:
     return {"b": dtypes.bool, "i": dtypes.int64, "f": dtypes.get_default_dtype()}[kind]
 
 
+def _kind_name(dtype: np.dtype) -> str:
+    return {"U": "strings", "S": "bytes", "V": "structured records", "M": "datetimes", "m": "timedeltas"}[dtype.kind]
+
+
 def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     """An ndarray for ``data`` (Tensor, ndarray, number or nested list) by PyTorch's dtype rules."""
     dtype = dtypes.as_dtype(dtype) if dtype is not None else None
@@ -47,6 +51,12 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
         raise TypeError(f"tensor(): expected a number, sequence, numpy array or Tensor, got {type(data).__name__}")
     if arr.dtype == object:
         raise TypeError("tensor(): could not infer a numeric dtype from the given data")
+    if arr.dtype.kind in "USVMm":
+        # numpy happily makes string/bytes/record/datetime arrays; a Tensor of them fails later, far from here
+        raise TypeError(
+            f"tensor(): cannot make a tensor of {arr.dtype} data ({_kind_name(arr.dtype)}); a tensor holds numbers "
+            f"or bools: convert the values first (e.g. float(s) for numeric strings, or map labels to int indices)"
+        )
     if dtype is not None and arr.dtype != dtype:
         return arr.astype(dtype)
     return arr.copy() if copy and (isinstance(data, (Tensor, np.ndarray))) else arr

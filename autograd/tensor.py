@@ -130,7 +130,8 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                               f"use .tolist() for all its values, or reduce it first (.sum(), .mean())")
         return self._data.item()
 
     def tolist(self):

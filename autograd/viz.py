@@ -9,13 +9,17 @@ Above 2,000 nodes the node positions are computed here (a linear-time layered la
 them (``neato -n2``): Graphviz 2.4x's own layout of a 10,000-node chain takes minutes, this takes seconds.
 
 Tensor graphs keep no intermediate tensors alive (only their shapes and dtypes, ``out_meta``): intermediate
-vertices show shape and dtype; data appears where it exists (the root, leaves, ``params``). Leaves that
-require grad (parameters) are blue, constants grey, the output green, ops yellow ellipses. With
-``cluster_modules=True`` the parameters named ``"<module path>.<name>"`` in ``params`` (as given by
-``dict(model.named_parameters())``), and the ops that consume them, are grouped into one box per module.
+vertices show shape and dtype; data appears where it exists (the root, leaves, ``params``): the values of
+tensors of at most ``max_data`` elements, the range of larger ones. Leaves that require grad (parameters) are
+blue, inputs and targets (tensors that do not require grad) grey and labelled so, the output green, ops yellow
+ellipses; a legend says so. With ``cluster_modules=True`` the parameters named ``"<module path>.<name>"`` in
+``params``, and the ops that consume them, are grouped into one box per module, titled ``0: Linear(2, 16)``
+when ``params`` is the model itself.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -28,6 +32,7 @@ _STYLE = {
     "tensor": 'shape=box, style="rounded"',
     "output": 'shape=box, style="filled,rounded", fillcolor="#b5e8a0"',
     "op": 'shape=ellipse, style=filled, fillcolor="#ffe9a8"',
+    "note": "shape=plaintext",
 }
 
 _INSTALL_HINT = (
@@ -51,12 +56,47 @@ def _fmt_num(x) -> str:
     return format(float(x), ".4g")
 
 
+def _fmt_elem(x, kind: str) -> str:
+    """One element: 4 significant digits, a float keeping its point as PyTorch prints it (``1.``), no padding."""
+    if kind != "f":
+        return str(x.item() if hasattr(x, "item") else x)
+    s = _fmt_num(x)
+    return s + "." if s.lstrip("-").isdigit() else s
+
+
+def _fmt_nested(a: np.ndarray, indent: int) -> str:
+    if a.ndim == 1:
+        return "[" + ", ".join(_fmt_elem(x, a.dtype.kind) for x in a) + "]"
+    sep = ",\n" + " " * (indent + 1)
+    return "[" + sep.join(_fmt_nested(row, indent + 1) for row in a) + "]"
+
+
 def _fmt_array(a: np.ndarray, max_data: int) -> str | None:
+    """The values of a small array, the range of a large one (None when empty and large is impossible)."""
     if a.ndim == 0:
-        return _fmt_num(a) if a.dtype.kind == "f" else str(a.item())
-    if a.size > max_data:
+        return _fmt_elem(a, a.dtype.kind)
+    if a.size <= max_data:
+        return _fmt_nested(a, 0)
+    if a.dtype.kind not in "fiub":
         return None
-    return np.array2string(a, precision=4, separator=", ", threshold=max_data, suppress_small=True)
+    lo, hi = (a.min(), a.max()) if a.dtype.kind != "f" else (np.nanmin(a), np.nanmax(a)) if not np.isnan(a).all() \
+        else (np.nan, np.nan)
+    return f"range [{_fmt_elem(lo, a.dtype.kind)}, {_fmt_elem(hi, a.dtype.kind)}]"
+
+
+# ops whose arguments after the first are targets (the rest of a loss's inputs are labelled "input")
+_LOSS_OPS = frozenset({"CrossEntropy", "NllLoss", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "CtcLoss"})
+# constructor arguments a module's repr names that read better as positions: Linear(2, 16), not in_features=2
+_POSITIONAL = re.compile(r"\b(?:in_features|out_features|in1_features|in2_features|num_features|normalized_shape|"
+                         r"input_size|hidden_size|num_embeddings|embedding_dim)=")
+
+
+def _module_title(path: str, module) -> str:
+    """``0: Linear(2, 16)``: the module's path and its one-line repr (a container: its class name)."""
+    text = repr(module)
+    if "\n" in text or len(text) > 60:
+        text = type(module).__name__
+    return f"{path}: " + _POSITIONAL.sub("", text).replace(", bias=True", "")
 
 
 def _dtype_name(dt) -> str:
@@ -109,7 +149,8 @@ class _TensorView:
                 child, idx = edge
                 inputs.append(child if isinstance(child, self.accumulate) else (child, idx))
             elif meta is not None:  # a tensor that does not require grad: only its shape and dtype are known
-                inputs.append(_Const(self._meta_label(None, meta[0], meta[1], None, None)))
+                role = "target" if inputs and fn.op_name() in _LOSS_OPS else "input"
+                inputs.append(_Const(self._meta_label(role, meta[0], meta[1], None, None)))
         return fn, fn.op_name(), inputs
 
     def _meta_label(self, name, shape, dtype, data, grad) -> str:
@@ -136,9 +177,11 @@ class _TensorView:
             g = t.grad
             if g is not None:
                 grad = _fmt_array(g._data, self.max_data)
-                if grad is None:
-                    grad = f"|g|={_fmt_num(np.linalg.norm(g._data.ravel()))}"
+                if grad.startswith("range"):  # a large gradient: its L2 norm says more than its range
+                    grad = f"L2 norm {_fmt_num(np.linalg.norm(g._data.ravel()))}"
         kind = "output" if key == self.root_key else ("param" if t._requires_grad else "const")
+        if name is None and kind == "const":
+            name = "input"
         return self._meta_label(name, t._data.shape, t._data.dtype, data, grad), kind, name
 
 
@@ -226,7 +269,7 @@ def _walk(view, cluster_modules: bool) -> tuple:
     return nodes, edges, clusters
 
 
-def _emit(nodes: list, edges: list, clusters: dict, positions: dict | None) -> list:
+def _emit(nodes: list, edges: list, clusters: dict, positions: dict | None, titles: dict) -> list:
     """The DOT body lines (``positions``: node id -> fixed (x, y) in points, for ``neato -n``)."""
     if positions is None:
         body = [f"\t{nid} [label={_q(label)}, {_STYLE[kind]}]\n" for nid, label, kind in nodes]
@@ -237,7 +280,8 @@ def _emit(nodes: list, edges: list, clusters: dict, positions: dict | None) -> l
             body.append(f'\t{nid} [label={_q(label)}, {_STYLE[kind]}, pos="{x:.0f},{y:.0f}!"]\n')
     body.extend(f"\t{a} -> {b}\n" for a, b in edges)
     for i, (mod, members) in enumerate(sorted(clusters.items())):
-        body.append(f"\tsubgraph cluster_{i} {{\n\t\tlabel={_q(mod)}\n\t\tstyle=rounded\n\t\tcolor=gray50\n")
+        body.append(f"\tsubgraph cluster_{i} {{\n\t\tlabel={_q(titles.get(mod, mod))}\n\t\tstyle=rounded\n"
+                    "\t\tcolor=gray50\n")
         body.extend(f"\t\t{m}\n" for m in members)
         body.append("\t}\n")
     return body
@@ -298,14 +342,21 @@ def _layered_positions(nodes: list, edges: list, rankdir: str) -> dict:
     return pos
 
 
-_LEGEND = (("param", "leaf requiring grad"), ("const", "constant"), ("tensor", "intermediate"), ("output", "output"),
-           ("op", "op"))
+_LEGEND = (("param", "leaf requiring grad\n(parameter)"), ("const", "input / target / constant\n(no grad)"),
+           ("tensor", "intermediate\n(shape dtype)"), ("output", "output"), ("op", "op"))
+_GRAD_NOTE = "grad: d(output)/d(tensor);\nits values, or its L2 norm\nabove max_data elements"
 
 
-def _legend(positions: dict | None) -> list:
+def _legend_nodes(show_grad: bool) -> list:
+    rows = [(f"legend_{k}", text, k) for k, text in _LEGEND]
+    if show_grad:
+        rows.append(("legend_grad", _GRAD_NOTE, "note"))
+    return rows
+
+
+def _legend(legend_nodes: list, positions: dict | None) -> list:
     lines = ["\tsubgraph cluster_legend {\n", '\t\tlabel="legend"\n', "\t\tstyle=rounded\n"]
-    for kind, text in _LEGEND:
-        nid = f"legend_{kind}"
+    for nid, text, kind in legend_nodes:
         pin = ""
         if positions is not None:
             x, y = positions[nid]
@@ -345,6 +396,16 @@ def _graph_class():
                 except graphviz.ExecutableNotFound as e:
                     raise GraphvizNotInstalledError(_INSTALL_HINT) from e
 
+            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+                """Jupyter shows the graph inline as SVG; without ``dot``, the install hint instead of a traceback."""
+                try:
+                    return super()._repr_mimebundle_(include, exclude, **kwargs)
+                except GraphvizNotInstalledError as e:
+                    return {"text/plain": f"<draw_graph: {len(self.body)} DOT lines; {e}>"}
+
+            def _repr_svg_(self) -> str:
+                return self.svg()
+
             def svg(self) -> str:
                 """The graph rendered as SVG text."""
                 return self.pipe(format="svg", encoding="utf-8")
@@ -357,17 +418,21 @@ def _graph_class():
     return _GRAPH_CLASS
 
 
-def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: dict | None = None, *,
-               cluster_modules: bool = False, max_data: int = 8, rankdir: str = "TB", legend: bool = False,
+def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params=None, *,
+               cluster_modules: bool = False, max_data: int = 8, rankdir: str = "TB", legend: bool = True,
                layout: str = "auto"):
     """The graph that computed ``root`` (a ``Tensor`` or a ``Value``) as a ``graphviz.Digraph``.
 
-    One node per tensor (label: its name from ``params`` if given, shape and dtype when ``show_shapes``, the
-    data for tensors of at most ``max_data`` elements where the data is still held, the grad when
-    ``show_grad``) and one per op (its name), with edges in data-flow order. ``params`` maps names to tensors
-    (``dict(model.named_parameters())``) or Values. ``cluster_modules`` boxes each module's parameters and the
-    ops using them; ``legend`` adds a box explaining the colours. The result renders with ``.svg()``,
-    ``.png()``, ``.render(...)`` or in Jupyter; its DOT text is ``.source`` (which needs no Graphviz install).
+    One node per tensor (label: its name from ``params`` if given, else "input"/"target" for tensors that do
+    not require grad; shape and dtype when ``show_shapes``; where the data is still held, the values of tensors
+    of at most ``max_data`` elements and the range of larger ones; with ``show_grad`` its gradient, or the
+    gradient's L2 norm above ``max_data`` elements) and one per op (its name), with edges in data-flow order.
+    ``params`` maps names to tensors (``dict(model.named_parameters())``) or Values, or is the model itself
+    (a Module: its named parameters, and module boxes titled ``0: Linear(2, 16)``). ``cluster_modules``
+    boxes each module's parameters and the ops using them; ``legend`` (on by default) adds a box explaining
+    the colours and the grad label; ``rankdir`` is Graphviz's direction ("TB", "LR", "BT", "RL"). The result
+    renders with ``.svg()``, ``.png()``, ``.render(...)`` and inline in Jupyter; its DOT text is ``.source``
+    (which needs no Graphviz install).
 
     ``layout``: "dot" (Graphviz lays the graph out: best looking, but superlinear: minutes for 10,000 nodes),
     "layered" (node positions computed here in linear time, rendered by ``neato -n2`` with straight edges;
@@ -376,6 +441,10 @@ def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: 
     from .tensor import Tensor
     from .value import Value
 
+    titles: dict = {}
+    if hasattr(params, "named_parameters") and hasattr(params, "named_modules"):  # the model itself
+        titles = {path: _module_title(path, m) for path, m in params.named_modules() if path}
+        params = dict(params.named_parameters())
     names = {id(t): n for n, t in (params or {}).items()}
     if isinstance(root, Tensor):
         view = _TensorView(root, names, show_grad, show_shapes, max_data)
@@ -388,15 +457,12 @@ def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params: 
     if layout not in ("auto", "dot", "layered"):
         raise ValueError(f"draw_graph: layout must be 'auto', 'dot' or 'layered', got {layout!r}")
     nodes, edges, clusters = _walk(view, cluster_modules)
-    if legend:
-        nodes = nodes + [(f"legend_{k}", text, k) for k, text in _LEGEND]
+    extra = _legend_nodes(show_grad) if legend else []
     fixed = layout == "layered" or (layout == "auto" and len(nodes) > 2000)
-    positions = _layered_positions(nodes, edges, rankdir) if fixed else None
+    positions = _layered_positions(nodes + extra, edges, rankdir) if fixed else None
+    body = _emit(nodes, edges, clusters, positions, titles)
     if legend:
-        body = _emit(nodes[: -len(_LEGEND)], edges, clusters, positions)
-        body += _legend(positions)
-    else:
-        body = _emit(nodes, edges, clusters, positions)
+        body += _legend(extra, positions)
     graph_attr = {"rankdir": rankdir}
     if fixed:
         graph_attr.update(splines="line", outputorder="edgesfirst")

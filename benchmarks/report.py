@@ -19,6 +19,12 @@ def _value(r: dict, key: str) -> str:
     return fmt_seconds(v)
 
 
+def _how(meta: dict) -> str:
+    return (f"each engine in {meta.get('processes', 1)} worker process(es) used in turn, the coordinator "
+            "alternating the engines' runs (paired processes)" if meta.get("mode") == "processes"
+            else "all engines in one process")
+
+
 def _ratio(r: dict) -> str:
     if r.get("ratio") is None:
         return ""
@@ -28,15 +34,15 @@ def _ratio(r: dict) -> str:
 
 
 def markdown(rows: list[dict], meta: dict) -> str:
+    if meta["quick"]:
+        return _smoke_markdown(rows, meta)
     lines = ["# Benchmark results", ""]
     lines.append(f"Run {meta['date']} ({'quick smoke run' if meta['quick'] else 'full run'}) with "
                  + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; Python {meta['python']}.")
     lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
                  f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
-    how = (f"each engine in {meta.get('processes', 1)} worker process(es) used in turn, the coordinator "
-           "alternating the engines' runs (paired processes)" if meta.get("mode") == "processes"
-           else "all engines in one process")
+    how = _how(meta)
     lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "
                  f"interleaved run by run, {how}; GC enabled, collected before every run. "
                  "**ratio** = ours / engine: the median over rounds of the two runs' ratio (each round runs the "
@@ -56,6 +62,32 @@ def markdown(rows: list[dict], meta: dict) -> str:
         lines.append(f"| {r['workload']} | {r['case']} | {r['engine']} | {_value(r, 'median')} | {rng} | "
                      f"{_ratio(r)} | {r.get('target') or ''} | {met} | {note} |")
     lines.append("")
+    return "\n".join(lines)
+
+
+SMOKE_BANNER = ("SMOKE RUN (--quick): it checks that every workload runs and that the engines compute the same "
+                "losses. The times come from 2 runs of reduced shapes in one process and are not measurements: no "
+                "ratios, no target verdicts. Run `python -m benchmarks` (a full run) for those.")
+
+
+def _smoke_markdown(rows: list[dict], meta: dict) -> str:
+    """The quick run's table: what ran, with its times for orientation, and nothing that reads as a verdict."""
+    lines = ["# Benchmark smoke run", "", f"**{SMOKE_BANNER}**", ""]
+    lines.append(f"Run {meta['date']} with " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+                 + f"; Python {meta['python']}; {meta['cpus']} CPUs; engines: {', '.join(meta['engines'])}; "
+                 + _how(meta) + ".")
+    lines += ["", "| workload | case | engine | ran | median | min–max | note |",
+              "| --- | --- | --- | --- | ---: | --- | --- |"]
+    for r in rows:
+        if r.get("error"):
+            lines.append(f"| {r['workload']} | {r['case']} | {r['engine']} | error | | | {r['error']} |")
+            continue
+        rng = "" if r.get("min") is None else f"{_value(r, 'min')} – {_value(r, 'max')}"
+        note = r.get("note") or ""
+        if r.get("loss_rel_diff") is not None:
+            note = (note + "; " if note else "") + f"first loss rel. diff {r['loss_rel_diff']:.1e}"
+        lines.append(f"| {r['workload']} | {r['case']} | {r['engine']} | ok | {_value(r, 'median')} | {rng} | {note} |")
+    lines += ["", SMOKE_BANNER, ""]
     return "\n".join(lines)
 
 

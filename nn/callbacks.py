@@ -49,7 +49,9 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     With ``restore_best_weights=True`` the model's state is set back to the best epoch's at the end of
-    training (whether it stopped early or ran all its epochs).
+    training (whether it stopped early or ran all its epochs). When the trainer prints (``progress=True``), it
+    says at which epoch it stopped and which epoch's weights it restored (epochs counted from 1, as the
+    console counts them; ``stopped_epoch`` and ``best_epoch`` are the trainer's 0-based indices).
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
@@ -80,10 +82,21 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.stop_training = True
+            best = "none yet" if self.best_epoch is None else f"best {self.best:.4g} at epoch {self.best_epoch + 1}"
+            _say(trainer, f"EarlyStopping: stopped after epoch {epoch + 1}: {self.monitor} did not improve for "
+                          f"{self.wait} epoch{'s' if self.wait != 1 else ''} ({best})")
 
     def on_train_end(self, trainer) -> None:
         if self.restore_best_weights and self.best_state is not None:
             trainer.model.load_state_dict(self.best_state)
+            _say(trainer, f"EarlyStopping: restored the weights of epoch {self.best_epoch + 1} "
+                          f"({self.monitor}={self.best:.4g})")
+
+
+def _say(trainer, line: str) -> None:
+    """One line on the console when the trainer prints its progress."""
+    if getattr(trainer, "progress", False):
+        print(line, flush=True)
 
 
 class ModelCheckpoint(Callback):

@@ -73,6 +73,15 @@ def draw(model: nn.Module, out: str = "moons_graph") -> str:
     return path
 
 
+def how_to_view(dot_path: str) -> str:
+    """What to do with a DOT file when Graphviz's ``dot`` program is missing."""
+    svg = os.path.splitext(dot_path)[0] + ".svg"
+    return (f"Graphviz's `dot` program is not installed, so that file is the graph's DOT text, not a picture. To "
+            f"get one, install Graphviz (apt-get install graphviz; brew install graphviz; conda install graphviz; "
+            f"or winget install graphviz) and run: dot -Tsvg {dot_path} -o {svg}  (or rerun python -m nn.demo). "
+            f"Without installing anything, paste the file into an online Graphviz viewer.")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train a small MLP on two moons with autograd/nn/optim.")
     parser.add_argument("--epochs", type=int, default=60)
@@ -94,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"saved and reloaded the state dict: {'same' if same else 'DIFFERENT'} predictions")
     path = draw(model, args.out)
     print(f"graph of one forward pass written to {path}")
+    if path.endswith(".dot"):
+        print(how_to_view(path))
 
 
 if __name__ == "__main__":

@@ -578,8 +578,11 @@ class Module:
             if missing:
                 errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}. ")
         if errors:
+            hint = ("\n\tPass strict=False to load only the keys that match (load_state_dict returns the missing "
+                    "and unexpected keys)." if strict and (missing or unexpected) else "")
             raise RuntimeError(
                 "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
+                + hint
             )
         return _IncompatibleKeys(missing, unexpected)
 

@@ -14,6 +14,8 @@ nothing here is needed to train a model.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from autograd.grad_mode import no_grad
@@ -46,6 +48,28 @@ class History:
     def keys(self):
         return self.history.keys()
 
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __repr__(self) -> str:
+        """``History(3 epochs; loss 0.69 -> 0.31; val_loss 0.71 -> 0.33 (best 0.32 at epoch 2); lr 0.01)``,
+        epochs counted from 1 as on the console."""
+        n = len(self.epochs)
+        if n == 0:
+            return "History(no epochs)"
+        parts = [f"{n} epoch{'s' if n != 1 else ''}"]
+        for key, values in self.history.items():
+            if key == "lr" and len(set(values)) == 1:
+                parts.append(f"lr {values[0]:.4g}")
+                continue
+            text = f"{key} {values[0]:.4g}" + (f" -> {values[-1]:.4g}" if n > 1 else "")
+            if key.startswith("val_") and n > 1:
+                best = int(np.nanargmax(values) if _higher_is_better(key) else np.nanargmin(values)) \
+                    if not np.isnan(values).all() else 0
+                text += f" (best {values[best]:.4g} at epoch {self.epochs[best] + 1})"
+            parts.append(text)
+        return "History(" + "; ".join(parts) + ")"
+
     def plot(self, path: str | None = None, keys=None):
         """Draw each quantity (training and validation on one panel) with matplotlib; save a PNG at ``path``."""
         import matplotlib
@@ -53,6 +77,7 @@ class History:
         if path is not None:
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         names = [k for k in (keys or self.history) if not k.startswith("val_") and k != "lr"]
         names += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in names and k[4:] not in
@@ -60,8 +85,10 @@ class History:
         fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
         for ax, name in zip(axes[0], names):
             for key, style in ((name, "-"), ("val_" + name, "--")):
-                if key in self.history:
-                    ax.plot(self.epochs, self.history[key], style, marker="o", markersize=3, label=key)
+                if key in self.history:  # epochs counted from 1, as the console prints them
+                    ax.plot([e + 1 for e in self.epochs], self.history[key], style, marker="o", markersize=3,
+                            label=key)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("epoch")
             ax.set_title(name)
             ax.grid(alpha=0.3)
@@ -70,6 +97,23 @@ class History:
         if path is not None:
             fig.savefig(path, dpi=100)
         return fig
+
+
+def _higher_is_better(key: str) -> bool:
+    return any(k in key for k in ("acc", "f1", "auc", "precision", "recall", "r2"))
+
+
+def _interactive() -> bool:
+    """True on a terminal or in a Jupyter kernel: where a progress bar redraws in place. In a log file, CI or
+    ``nohup`` output every redraw would be a new line of text."""
+    try:
+        if sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _split_batch(batch):
@@ -86,7 +130,9 @@ class Trainer:
     """Fit a model with any loss, optimizer, scheduler, gradient clipping and metrics.
 
     ``metrics`` maps a name to ``fn(y_true, y_pred)`` (e.g. ``nn.metrics.accuracy``), evaluated on the
-    epoch's concatenated targets and outputs.
+    epoch's concatenated targets and outputs. ``progress=True`` prints one line per epoch, plus a tqdm bar
+    over the batches on a terminal or in Jupyter (never when output goes to a file or a pipe);
+    ``progress=False`` prints nothing.
     """
 
     def __init__(self, model, loss_fn, optimizer, scheduler=None, metrics: dict | None = None,
@@ -150,7 +196,7 @@ class Trainer:
         return logs
 
     def _bar(self, loader, desc: str):
-        if not self.progress:
+        if not self.progress or not _interactive():
             return None
         try:
             from tqdm.auto import tqdm
@@ -176,7 +222,7 @@ class Trainer:
             self._step_scheduler(logs)
             self.history.append(epoch, logs)
             if self.progress:
-                print(f"epoch {epoch + 1}: " + " ".join(f"{k}={v:.4g}" for k, v in logs.items()))
+                print(f"epoch {epoch + 1}: " + " ".join(f"{k}={v:.4g}" for k, v in logs.items()), flush=True)
             for cb in self.callbacks:
                 cb.on_epoch_end(self, epoch, logs)
             if self.stop_training:

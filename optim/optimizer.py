@@ -69,6 +69,11 @@ def _to_tensor(value):
     return value
 
 
+# state entries that always have their parameter's shape (for rules that create them in step, like SGD's)
+_PARAM_SHAPED = frozenset({"momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "exp_inf", "square_avg",
+                           "acc_delta", "grad_avg", "sum", "ax", "velocity", "prev", "step_size", "variance"})
+
+
 def _copy_value(value):
     """Deep copy of a state value: Tensors and arrays copied, containers rebuilt, scalars kept."""
     if isinstance(value, Tensor):
@@ -282,8 +287,30 @@ class Optimizer:
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
             new_groups.append(ng)
+        for gi, (g, sg) in enumerate(zip(new_groups, saved_groups)):
+            for old, p in zip(sg["params"], g["params"]):
+                if p in state:
+                    self._check_state_shapes(p, state[p], g, gi, old)
         self.state = state
         self.param_groups = new_groups
+
+    def _check_state_shapes(self, p: Tensor, st: dict[str, Any], group: dict[str, Any], gi: int, key) -> None:
+        """Per-element state must have the shape the rule would give it: caught here, not as a broadcast error
+        deep inside ``step()``."""
+        fresh = self._init_state(p._data, group)
+        for name, value in st.items():
+            if not isinstance(value, Tensor):
+                continue
+            ref = fresh.get(name)
+            expected = ref.shape if isinstance(ref, np.ndarray) and ref.ndim else (
+                p.shape if ref is None and name in _PARAM_SHAPED else None)
+            if expected is not None and tuple(value.shape) != tuple(expected):
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state '{name}' of parameter {key!r} (group {gi}) has "
+                    f"shape {tuple(value.shape)}, but this optimizer's parameter there has shape {tuple(p.shape)} "
+                    f"(expected state shape {tuple(expected)}): the state dict was saved for a different model, or "
+                    f"its parameters were passed in a different order"
+                )
 
     @staticmethod
     def _cast_state(p: Tensor, name: str, value):

@@ -20,11 +20,14 @@ _NODE = re.compile(r'^\t(\w+) \[label="((?:[^"\\]|\\.)*)", ([^\n]*)\]$', re.M)
 _EDGE = re.compile(r"^\t(\w+) -> (\w+)$", re.M)
 
 
-def parse(g):
-    """(labels: id -> label with real newlines, styles: id -> attribute text, edges: [(src, dst)])."""
+def parse(g, legend: bool = False):
+    """(labels: id -> label with real newlines, styles: id -> attribute text, edges: [(src, dst)]); the legend's
+    nodes only when ``legend``."""
     src = g.source
     labels, styles = {}, {}
     for nid, label, attrs in _NODE.findall(src):
+        if nid.startswith("legend_") and not legend:
+            continue
         labels[nid] = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), label)
         styles[nid] = attrs
     return labels, styles, _EDGE.findall(src)
@@ -56,14 +59,14 @@ def test_tensor_graph_structure_and_labels():
     assert ops(labels) == ["Add", "Mul", "Mul", "Sum"]
     assert len(edges) == 10
     root = labels["v0"]
-    assert root == "() float32\n33"  # 2 * (sum(x * w) + 6) = 2 * 16.5
+    assert root == "() float32\n33."  # 2 * (sum(x * w) + 6) = 2 * 16.5, a float printed as PyTorch does
     add = next(k for k, v in labels.items() if v == "Add")
     add_in = sorted(labels[i] for i in inputs_of(add, edges))
-    assert add_in == ["(2, 3) float32", "(3,) float32"]  # Mul's output and the constant c
+    assert add_in == ["(2, 3) float32", "input\n(3,) float32"]  # Mul's output and the constant c
     mul = [k for k, v in labels.items() if v == "Mul" and inputs_of(k, edges) and
            len(inputs_of(k, edges)) == 2][0]
     leaf_labels = sorted(labels[i] for i in inputs_of(mul, edges))
-    assert leaf_labels[0].startswith("(2, 3) float32\n[[ 0.5, -1. ,  2. ],")
+    assert leaf_labels[0] == "(2, 3) float32\n[[0.5, -1., 2.],\n [1., 1., 1.]]"  # no numpy padding
     assert leaf_labels[1] == "(3,) float32\n[1., 2., 3.]"
     # data-flow order: every op has edges in (inputs) and exactly one edge out to its output tensor
     for o in (k for k in labels if k.startswith("o")):
@@ -80,7 +83,8 @@ def test_tensor_show_shapes_off_and_small_data_limit():
     labels, _, _ = parse(draw_graph(y, show_shapes=False, max_data=3))
     assert not any("float32" in v for v in labels.values())
     assert "[1., 2., 3.]" in labels.values()  # x: 3 elements are shown
-    assert not any("0.5" in v for v in labels.values())  # w: 6 elements are not
+    assert not any("0.5" in v for v in labels.values())  # w: 6 elements are not, only their range
+    assert "range [-1., 2.]" in labels.values()
 
 
 def test_tensor_params_naming_and_show_grad():
@@ -92,7 +96,7 @@ def test_tensor_params_naming_and_show_grad():
     assert not any("grad" in v for v in labels.values())  # no gradients yet
     y.backward()
     labels, _, _ = parse(draw_graph(y, params={"input": x, "weight": w}, show_grad=True))
-    xl = next(v for v in labels.values() if v.startswith("input"))
+    xl = next(v for v in labels.values() if v.startswith("input\n(3,) float32\n[1., 2., 3.]"))
     assert xl.endswith("grad [3., 0., 6.]")  # d/dx 2 * sum(x * w) = 2 * w.sum(0)
     labels_off, _, _ = parse(draw_graph(y, params={"input": x}))
     assert not any("grad" in v for v in labels_off.values())
@@ -100,7 +104,7 @@ def test_tensor_params_naming_and_show_grad():
     (big * big).sum().backward()
     labels, _, _ = parse(draw_graph((big * 2).sum(), show_grad=True))
     norm = float(np.linalg.norm(2 * big.numpy()))
-    assert any(f"grad |g|={norm:.4g}" in v for v in labels.values())
+    assert any(v.endswith(f"grad L2 norm {norm:.4g}") for v in labels.values())
 
 
 def test_tensor_multi_output_op_and_shared_inputs():
@@ -182,23 +186,28 @@ def test_module_clusters():
     params = dict(m.named_parameters())
     g = draw_graph(out, params=params, cluster_modules=True)
     src = g.source
-    assert src.count("subgraph cluster_") == 2
+    assert src.count("subgraph cluster_") == 3  # two modules and the legend
     labels, _, _ = parse(g)
     for name in params:
         assert any(v.startswith(name + "\n") for v in labels.values())
-    blocks = re.findall(r"subgraph cluster_\d+ \{\n\t\tlabel=\"(\w+)\"\n(.*?)\t\}", src, re.S)
-    assert sorted(b[0] for b in blocks) == ["0", "2"]
+    blocks = re.findall(r"subgraph cluster_\d+ \{\n\t\tlabel=\"([^\"]+)\"\n(.*?)\t\}", src, re.S)
+    assert sorted(b[0] for b in blocks) == ["0", "2"]  # a dict of parameters: the module paths
     for _, members in blocks:
         ids = re.findall(r"\t\t(\w+)\n", members)
         kinds = sorted(labels[i].split("\n")[0] if not i.startswith("o") else "op:" + labels[i] for i in ids)
         assert len(ids) == 3 and kinds[-1].startswith("op:") and kinds[0].endswith("bias")
-    assert "subgraph" not in draw_graph(out, params=params).source
+    assert "subgraph cluster_0" not in draw_graph(out, params=params).source
+    # the model itself as params: the same names, and boxes titled with the module
+    g = draw_graph(out, params=m, cluster_modules=True)
+    assert parse(g)[0] == labels
+    titles = re.findall(r"subgraph cluster_\d+ \{\n\t\tlabel=\"([^\"]+)\"", g.source)
+    assert titles == ["0: Linear(3, 2)", "2: Linear(2, 1)"]
 
 
 @needs_dot
 def test_real_svg_and_png_render(tmp_path):
     x, w, c, y = _tensor_expr()
-    g = draw_graph(y, params={"x": x, "w": w})
+    g = draw_graph(y, params={"x": x, "w": w}, legend=False)
     svg = g.svg()
     root = ET.fromstring(svg.encode())
     assert root.tag.endswith("svg")
@@ -229,19 +238,24 @@ def test_missing_dot_gives_install_hint(monkeypatch, tmp_path):
 
 
 def test_legend():
-    g = draw_graph(Value(1.0) * 2, legend=True)
-    labels, styles, edges = parse(g)
+    g = draw_graph(Value(1.0) * 2)  # on by default
+    labels, styles, edges = parse(g, legend=True)
     assert "subgraph cluster_legend" in g.source and len(edges) == 3
     legend = {k: v for k, v in labels.items() if k.startswith("legend_")}
-    assert sorted(legend.values()) == ["constant", "intermediate", "leaf requiring grad", "op", "output"]
+    assert sorted(legend.values()) == ["input / target / constant\n(no grad)", "intermediate\n(shape dtype)",
+                                       "leaf requiring grad\n(parameter)", "op", "output"]
     assert styles["legend_param"] == styles[next(k for k, v in labels.items() if v == "data 1")]
+    assert "legend" not in draw_graph(Value(1.0) * 2, legend=False).source
+    # with show_grad, the legend says what the grad line is
+    labels, styles, _ = parse(draw_graph(Value(1.0) * 2, show_grad=True), legend=True)
+    assert labels["legend_grad"].startswith("grad: d(output)/d(tensor);") and "L2 norm" in labels["legend_grad"]
 
 
 def test_layered_layout_positions_every_node():
     x, w, c, y = _tensor_expr()
     g = draw_graph(y, layout="layered", legend=True)
     assert g.engine == "neato"
-    labels, _, edges = parse(g)
+    labels, _, edges = parse(g, legend=True)
     pos = dict(re.findall(r'^\t(\w+) \[.*pos="(-?\d+,-?\d+)!"\]$', g.source, re.M))
     assert set(pos) == set(labels) and len(edges) == 10
     y_of = {k: int(v.split(",")[1]) for k, v in pos.items()}
@@ -258,7 +272,7 @@ def test_large_graph_renders_in_seconds():
     y = x
     for i in range(4000):  # 4,001 data nodes, 4,000 ops, 2,000 constants
         y = y * 1.0001 if i % 2 else (y + x)
-    g = draw_graph(y)
+    g = draw_graph(y, legend=False)
     assert g.engine == "neato"  # "auto" picks the linear-time layout
     t0 = time.perf_counter()
     svg = g.svg()
@@ -294,3 +308,44 @@ def test_large_graphs_draw_fast():
     assert time.perf_counter() - t0 < 5.0
     # Sum and its output, per step Mul, Add and their outputs, the leaf t (drawn once); Mul's number is not a tensor
     assert len(labels) == 2 + 4 * 5000 + 1 and len(edges) == 2 + 5 * 5000
+
+
+@needs_dot
+def test_jupyter_displays_the_graph_inline():
+    x, w, c, y = _tensor_expr()
+    for layout in ("dot", "layered"):
+        g = draw_graph(y, params={"x": x, "w": w}, layout=layout)
+        bundle = g._repr_mimebundle_()
+        assert list(bundle) == ["image/svg+xml"]
+        root = ET.fromstring(bundle["image/svg+xml"].encode())
+        texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+        assert {"x", "w", "Mul", "output"} <= texts  # "output": the legend
+        assert g._repr_svg_() == bundle["image/svg+xml"]
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(g)  # what a notebook cell's result goes through
+    assert "image/svg+xml" in data and "<svg" in data["image/svg+xml"]
+
+
+def test_jupyter_without_dot_shows_the_install_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot here
+    bundle = draw_graph((Value(1.0) * 2).exp())._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "apt-get install graphviz" in bundle["text/plain"]
+
+
+def test_graph_labels_for_a_model():
+    nn = pytest.importorskip("nn")
+    F = pytest.importorskip("nn.functional")
+    A.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    loss = F.cross_entropy(model(A.randn(4, 2)), A.tensor([0, 1, 1, 0]))
+    loss.backward()
+    labels, _, edges = parse(draw_graph(loss, params=model, show_grad=True, cluster_modules=True))
+    consts = sorted(v for k, v in labels.items() if k.startswith("c"))
+    assert consts == ["input\n(4, 2) float32", "target\n(4,) int64"]  # the data and the class targets
+    w0 = next(v for v in labels.values() if v.startswith("0.weight\n"))
+    lo, hi = model[0].weight.numpy().min(), model[0].weight.numpy().max()
+    g = np.linalg.norm(model[0].weight.grad.numpy())
+    assert w0 == f"0.weight\n(16, 2) float32\nrange [{lo:.4g}, {hi:.4g}]\ngrad L2 norm {g:.4g}"
+    b2 = next(v for v in labels.values() if v.startswith("2.bias\n"))
+    vals = ", ".join(format(float(v), ".4g") for v in model[2].bias.numpy())
+    assert b2.split("\n")[2] == f"[{vals}]" and "  " not in b2 and " ," not in b2

@@ -81,7 +81,7 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in range(rows):
-        m = _row_shift(x, r, n)
+        m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)
@@ -146,8 +146,7 @@ def softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
 def log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     if x.size == 0:
         return np.empty_like(x)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    m = np.max(x, axis=axis, keepdims=True)  # not zeroed when infinite: a +inf entry makes the row nan
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         shifted = x - m
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

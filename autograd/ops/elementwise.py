@@ -156,7 +156,7 @@ class Mul(Op):
 
 
 class Div(Op):
-    """a / b; d/da = 1/b, d/db = -a/b^2"""
+    """a / b; d/da = 1/b, d/db = -(a/b)/b (not -a/b^2: b^2 and g*a overflow where the quotient does not)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -169,7 +169,7 @@ class Div(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        gb = -g * ((a / b) / b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 

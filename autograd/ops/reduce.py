@@ -620,8 +620,8 @@ class Norm2(Op):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = ctx.in_shape, ctx.axes, ctx.keepdim
         zero = _mask(out._data == 0, out.dtype)
-        safe = out + zero  # 1 where the norm is 0 (there x is 0 too, so x / safe = 0)
-        return expand_reduced(g / safe, shape, axes, keepdim) * x, None, None
+        safe = out + zero  # 1 where the norm is 0; masked, as x may be tiny but nonzero (its square underflowed)
+        return expand_reduced(g / safe * (1 - zero), shape, axes, keepdim) * x, None, None
 
 
 class NormP(Op):

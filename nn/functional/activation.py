@@ -260,8 +260,25 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
+class Silu(Op):
+    """silu(x) = x sigmoid(x); d/dx = s (1 + x (1 - s)), s = sigmoid(x): the product rule's x * s(1 - s) term
+    overflows to inf * 0 for large |x| with a large upstream gradient, this form does not (PyTorch's)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = _as_float(x)
+        ctx.save_for_backward(x)
+        return x * autograd.sigmoid(_make(x)).numpy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = autograd.sigmoid(x)
+        return g * (s * (1 + x * (1 - s)))
+
+
 def _silu(x: Tensor) -> Tensor:
-    return x * autograd.sigmoid(x)
+    return Silu.apply(x)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -82,6 +82,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and {weight.shape[1]}x{weight.shape[0]}): "
             f"input of shape {tuple(input.shape)}, weight of shape {tuple(weight.shape)}"
         )
+    if input.dtype != weight.dtype:
+        # PyTorch refuses mixed dtypes here as `float32 @ float64` does; casting silently would hide the mistake
+        layer = f", or the layer with .to(autograd.{input.dtype})" if input.dtype.kind == "f" else ""
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {input.dtype} (input) and {weight.dtype} (weight); "
+            f"convert the input with .to(autograd.{weight.dtype}){layer}"
+        )
     if bias is not None and bias.shape not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight {tuple(weight.shape)}")
     return Linear.apply(input, weight, bias)

@@ -117,12 +117,27 @@ def _shape_error(input: Tensor, target: Tensor, message: str) -> None:
     raise ValueError(message)
 
 
+def _check_index_dtype(target: Tensor, fn: str) -> None:
+    """Class-index targets are int64 or uint8, as in PyTorch (which refuses int32 and the other integer types)."""
+    if target.dtype in (np.int64, np.uint8):
+        return
+    if target.dtype.kind == "f":
+        raise RuntimeError(
+            f"{fn}: expected target dtype to be int64 (Long) or uint8 (Byte) class indices, but got {target.dtype}; "
+            f"convert class indices with target.long(), or pass class probabilities of the input's shape "
+            f"(cross_entropy only)"
+        )
+    raise RuntimeError(
+        f"{fn}: expected target dtype to be int64 (Long) or uint8 (Byte) class indices, but got {target.dtype} "
+        f"(PyTorch refuses it too); convert with target.long()"
+    )
+
+
 def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int, fn: str) -> None:
     """Shapes (N, C, d1, ...) / (N, d1, ...), or (C,) / (); every target in [0, C) or ignore_index."""
     if input.ndim == 0:
         raise ValueError(f"{fn}: input must have at least 1 dimension (C,) or (N, C, ...), got a 0-d tensor")
-    if target.dtype.kind not in "iu":
-        raise RuntimeError(f"{fn}: expected target of an integer dtype (class indices), got {target.dtype}")
+    _check_index_dtype(target, fn)
     cdim = 0 if input.ndim == 1 else 1
     ncls = input.shape[cdim]
     expected = input.shape[:cdim] + input.shape[cdim + 1:]
@@ -282,6 +297,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     w = _class_weight(weight, input.shape[cdim], input.dtype, "cross_entropy")
     if target.dtype.kind == "f":
         if tuple(target.shape) != tuple(input.shape):
+            expected = input.shape[:cdim] + input.shape[cdim + 1:]
+            if tuple(target.shape) == tuple(expected):
+                _check_index_dtype(target, "cross_entropy")  # class indices stored as floats
             _shape_error(input, target, f"cross_entropy: class-probability target of size {list(target.shape)} "
                          f"must match the input size {list(input.shape)}")
         if ignore_index >= 0:

@@ -157,7 +157,13 @@ def test_demo_trains_and_draws(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(demo.shutil, "which", lambda name: None)  # no Graphviz program: the DOT text
     path = demo.draw(model, str(tmp_path / "h"))
     assert path.endswith(".dot") and "digraph" in (tmp_path / "h.dot").read_text()
+    demo.main(["--epochs", "3", "--out", str(tmp_path / "n")])  # says how to get a picture from the DOT text
+    out = capsys.readouterr().out
+    assert f"written to {tmp_path / 'n.dot'}" in out
+    assert "not installed" in out and "apt-get install graphviz" in out
+    assert f"dot -Tsvg {tmp_path / 'n.dot'} -o {tmp_path / 'n.svg'}" in out
     monkeypatch.undo()
     demo.main(["--epochs", "3", "--out", str(tmp_path / "m")])
     out = capsys.readouterr().out
     assert "test accuracy" in out and "same predictions" in out
+    assert ("dot -Tsvg" in out) == (not (tmp_path / "m.svg").exists())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import _settings, dtypes
 
 _NAMES = {
     dtypes.float32: "torch.float32", dtypes.float64: "torch.float64", dtypes.float16: "torch.float16",
@@ -32,8 +32,8 @@ def tensor_repr(t) -> str:
         body = "[]" if data.ndim == 1 else f"[], size={tuple(data.shape)}"
     else:
         body = np.array2string(
-            data, separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4,
-            floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec",
+            data, separator=", ", prefix=prefix, floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec",
+            **_settings.array2string_options(),
         )
     extras = []
     if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or (

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from . import dtypes
+from . import _device, dtypes
 
 
 def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> Tensor:
@@ -75,8 +75,15 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        return _device.CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    def get_device(self) -> int:
+        """-1: the tensor is on the CPU (as PyTorch answers for CPU tensors)."""
+        return -1
 
     @property
     def is_leaf(self) -> bool:
@@ -275,19 +282,15 @@ class Tensor:
         return _RemovableHandle(hooks, hook)
 
     # ---- conversions ----
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; a no-op returns self, as in PyTorch."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu",):
-                continue
-            elif a is not None:
-                dtype = a
-        if dtype is None:
-            return self
-        return _elementwise.cast(self, dtypes.as_dtype(dtype))
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False,
+           memory_format=None) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, with ``non_blocking``/``copy``;
+        returns self when nothing changes and ``copy`` is False, as in PyTorch."""
+        device, dtype, copy = _device.parse_to_args(args, device, dtype, non_blocking, copy)
+        _device.require_cpu(device)
+        if dtype is not None and dtypes.as_dtype(dtype) != self._data.dtype:
+            return _elementwise.cast(self, dtype)
+        return _elementwise.clone(self) if copy else self
 
     def astype(self, dtype) -> Tensor:
         return _elementwise.cast(self, dtypes.as_dtype(dtype))
@@ -318,8 +321,11 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(dtypes.bool)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        raise _device.cuda_unavailable()
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -333,19 +339,24 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
-    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ---- operators ----

@@ -10,7 +10,7 @@ from . import (  # noqa: F401  (_malloc: glibc keeps activation-sized buffers fo
     cuda,
     dtypes,
 )
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._numbers import Size, bfloat16, e, finfo, iinfo, inf, is_floating_point, is_tensor, nan, newaxis, numel, pi
 from ._settings import (
     are_deterministic_algorithms_enabled,
@@ -132,6 +132,7 @@ from .ops.elementwise import (
 )
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.misc import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .random import (

@@ -119,3 +119,12 @@ def is_device_like_arg(a) -> bool:
     if isinstance(a, int):
         return True  # to(0): device ordinal
     return is_device_like(a)
+
+
+def set_default_device(device) -> None:
+    """Only the CPU (or None) can be the default device here; anything else raises the library's device error."""
+    require_cpu(device)
+
+
+def get_default_device() -> device:
+    return CPU

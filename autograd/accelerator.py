@@ -14,3 +14,14 @@ def current_accelerator(check_available: bool = False) -> None:
 
 def device_count() -> int:
     return 0
+
+
+def current_device_index() -> int:
+    raise RuntimeError("no accelerator is available: numbagrad runs on the CPU")
+
+
+def set_device_index(device) -> None:
+    raise RuntimeError("no accelerator is available: numbagrad runs on the CPU; use device='cpu'")
+
+
+set_device_idx = set_device_index

@@ -212,3 +212,17 @@ def bernoulli_(t: Tensor, p: float = 0.5, generator=None) -> Tensor:
 
 def exponential_(t: Tensor, lambd: float = 1.0, generator=None) -> Tensor:
     return _fill(t, rng(generator).exponential(1.0 / lambd, t.shape))
+
+
+def random_(t: Tensor, from_: int = 0, to: int | None = None, generator=None) -> Tensor:
+    """Integers uniform on [from, to - 1]; without ``to``, on [0, 2**mantissa] for floats (every integer the dtype
+    holds exactly) and [0, max] for integers, as PyTorch."""
+    if to is None:
+        if from_ != 0:
+            from_, to = 0, from_  # random_(to)
+        else:
+            d = t.dtype
+            to = (2 ** (np.finfo(d).nmant + 1) + 1) if d.kind == "f" else (2 if d.kind == "b" else np.iinfo(d).max)
+    if to <= from_:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    return _fill(t, rng(generator).integers(from_, to, t.shape))

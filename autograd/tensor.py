@@ -564,6 +564,20 @@ class Tensor:
     def exponential_(self, lambd=1.0, generator=None):
         return _random.exponential_(self, lambd, generator=generator)
 
+    # ---- names real PyTorch programs use (issue 11) ----
+    @property
+    def name(self) -> None:
+        return None  # PyTorch's Tensor.name: None unless a compiler names the tensor
+
+    def random_(self, from_=0, to=None, *, generator=None): return _random.random_(self, from_, to, generator)
+    def byte(self): return self.to(dtypes.uint8)
+    def ravel(self): return _shape.reshape(self, (-1,))
+    less = lt
+    def data_ptr(self) -> int: return self._data.ctypes.data  # the address of the first element
+    def pin_memory(self, device=None): return self  # pinned host memory only speeds up copies to a GPU
+    def trace(self): return _shape.diagonal(self).sum()
+    def unfold(self, dimension, size, step): return _misc.unfold(self, dimension, size, step)
+
 
 class _RemovableHandle:
     def __init__(self, hooks: list, hook) -> None:
@@ -583,6 +597,7 @@ from . import random as _random  # noqa: E402
 from .ops import elementwise as _elementwise  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
+from .ops import misc as _misc  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 

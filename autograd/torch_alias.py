@@ -109,7 +109,7 @@ class TorchAlias(types.ModuleType):
                 if not isinstance(value, types.ModuleType) or value.__name__ != f"{target.__name__}.{attr}":
                     return value
         try:
-            return importlib.import_module(child)
+            return _alias(child)
         except ModuleNotFoundError:
             raise AttributeError(not_supported(child)) from None
 
@@ -155,6 +155,26 @@ class TorchFinder(importlib.abc.MetaPathFinder):
 
 
 _finder = TorchFinder()
+
+
+def _alias(name: str) -> TorchAlias:
+    """The alias module ``name``: imported through the hook when it is installed, else made unregistered (so that
+    ``resolve`` never reaches a real PyTorch through ``sys.modules``)."""
+    if _finder in sys.meta_path:
+        return importlib.import_module(name)
+    return TorchAlias(name, _import_target(name))
+
+
+def resolve(name: str):
+    """The object PyTorch name ``name`` (``torch.nn.functional.relu``) stands for here, without installing the
+    hook; raises AttributeError/ImportError saying what is not supported."""
+    parts = name.split(".")
+    if parts[0] != "torch":
+        raise ValueError(f"{name!r} is not a torch name")
+    obj = _alias("torch")
+    for part in parts[1:]:
+        obj = getattr(obj, part)
+    return obj
 
 
 def install() -> None:

@@ -3,17 +3,19 @@
 The public names of the contract (``shared/API.md``, section "nn").
 """
 
-from . import callbacks, finetune, functional, init, metrics, utils
+from . import attention, callbacks, finetune, functional, init, metrics, utils
 from .callbacks import Callback, EarlyStopping, ModelCheckpoint
 from .module import *
 from .modules.activation import *
 from .modules.attention import *
 from .modules.container import *
 from .modules.conv import *
+from .modules.data_parallel import DataParallel
 from .modules.dropout import *
 from .modules.linear import *
 from .modules.loss import *
 from .modules.normalization import *
+from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.pooling import *
 from .modules.rnn import *
 from .modules.sparse import *

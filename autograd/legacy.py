@@ -35,7 +35,8 @@ class _LegacyTensorType(type):
             return tensor(args[0], dtype=cls.dtype)
         from .creation import zeros
 
-        return zeros(_shape_args(args), dtype=cls.dtype)  # PyTorch leaves it uninitialized; zeros are a valid fill
+        # PyTorch leaves the values uninitialized; zeros are a valid fill
+        return zeros(_shape_args(args) if args else (0,), dtype=cls.dtype)
 
 
 def dtypes_name(dtype) -> str:

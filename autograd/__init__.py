@@ -3,7 +3,8 @@
 The public names of the contract (``shared/API.md``, section "autograd"), spelled as in PyTorch.
 """
 
-from . import (  # noqa: F401  (_malloc: glibc keeps activation-sized buffers for reuse)  # PyTorch's torch.accelerator, torch.backends, torch.cuda (CPU answers)
+# _malloc: glibc keeps activation-sized buffers for reuse; accelerator, backends, cuda: PyTorch's CPU-build answers
+from . import (  # noqa: F401
     _malloc,
     accelerator,
     backends,

@@ -2,6 +2,7 @@
 import argparse
 import os
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -15,10 +16,11 @@ args = parser.parse_args()
 torch.manual_seed(args.seed)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-g = torch.Generator().manual_seed(11)
-centers = torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.5]])
-labels = torch.randint(0, 3, (450,), generator=g)
-points = centers[labels] + torch.randn(450, 2, generator=g)
+rng = np.random.RandomState(11)
+centers = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.5]], dtype=np.float32)
+labels_np = rng.randint(0, 3, size=450)
+points = torch.tensor(centers[labels_np] + rng.randn(450, 2), dtype=torch.float32)
+labels = torch.tensor(labels_np)
 loader = DataLoader(TensorDataset(points, labels), batch_size=30, shuffle=True)
 
 

@@ -1,6 +1,7 @@
 """A network with a hand-written autograd Function (a clamped linear unit with its own backward)."""
 import argparse
 
+import numpy as np
 import torch
 import torch.nn as nn
 from torch.autograd import Function
@@ -42,8 +43,7 @@ def main():
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     check = torch.randn(5, dtype=torch.double, requires_grad=True)
     assert torch.autograd.gradcheck(ClampedLinearUnit.apply, (check,), eps=1e-6, atol=1e-4)
-    g = torch.Generator().manual_seed(5)
-    x = torch.randn(256, 3, generator=g)
+    x = torch.tensor(np.random.RandomState(5).randn(256, 3), dtype=torch.float32)
     y = (x[:, :1] * 2 - x[:, 1:2] + 0.5 * x[:, 2:] ** 2)
     x, y = x.to(device), y.to(device)
     model = Net().to(device)

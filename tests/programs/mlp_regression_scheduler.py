@@ -2,6 +2,7 @@
 import argparse
 import math
 
+import numpy as np
 import torch
 from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset, random_split
@@ -13,9 +14,9 @@ args = parser.parse_args()
 torch.manual_seed(args.seed)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-g = torch.Generator().manual_seed(1234)
-x = torch.rand(512, 1, generator=g) * 2 * math.pi
-y = torch.sin(x) + 0.05 * torch.randn(512, 1, generator=g)
+rng = np.random.RandomState(1234)
+x = torch.tensor(rng.rand(512, 1) * 2 * math.pi, dtype=torch.float32)
+y = torch.sin(x) + 0.05 * torch.tensor(rng.randn(512, 1), dtype=torch.float32)
 train_set, test_set = random_split(TensorDataset(x, y), [400, 112], generator=torch.Generator().manual_seed(0))
 train_loader = DataLoader(train_set, batch_size=32, shuffle=True)
 test_loader = DataLoader(test_set, batch_size=112)

@@ -1,6 +1,7 @@
 """Softmax regression on three Gaussian blobs with SGD momentum, warm-up (LinearLR) then cosine decay."""
 import argparse
 
+import numpy as np
 import torch
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
@@ -13,10 +14,11 @@ args = parser.parse_args()
 torch.manual_seed(args.seed)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-g = torch.Generator().manual_seed(2)
-means = torch.tensor([[0.0, 3.0], [3.0, -1.0], [-3.0, -1.0]])
-y = torch.randint(0, 3, (600,), generator=g)
-X = means[y] + 1.2 * torch.randn(600, 2, generator=g)
+rng = np.random.RandomState(2)
+means = np.array([[0.0, 3.0], [3.0, -1.0], [-3.0, -1.0]], dtype=np.float32)
+labels = rng.randint(0, 3, size=600)
+X = torch.from_numpy(means[labels] + 1.2 * rng.randn(600, 2).astype(np.float32))
+y = torch.from_numpy(labels).long()
 train_loader = DataLoader(TensorDataset(X[:500], y[:500]), batch_size=50, shuffle=True)
 
 model = nn.Linear(2, 3).to(device)

@@ -2,6 +2,7 @@
 import argparse
 import math
 
+import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -43,8 +44,7 @@ class TransformerClassifier(nn.Module):
         return self.head(h.mean(dim=1))
 
 
-g = torch.Generator().manual_seed(7)
-tokens = torch.randint(0, 6, (600, 16), generator=g)
+tokens = torch.from_numpy(np.random.RandomState(7).randint(0, 6, size=(600, 16))).long()
 labels = ((tokens == 1).sum(1) > (tokens == 2).sum(1)).long()
 train = DataLoader(TensorDataset(tokens[:480], labels[:480]), batch_size=32, shuffle=True)
 test_x, test_y = tokens[480:].to(device), labels[480:].to(device)

@@ -5,7 +5,8 @@ Both libraries run the whole corpus in one interpreter each (tests/compat/run_pr
 corpus costs one import of each library, not one per program. Seeds do not carry across libraries (each has its
 own generator; the data come from numpy's, so they are the same), and the two runs differ by seed noise.
 ``TOLERANCE`` is that noise, measured: 1.5 times the range of each program's metric over seeds 0-4 of both
-libraries (so any two runs fall within it), with a floor where every run printed the same value.
+libraries (seeds 0-3 for the programs whose data moved to numpy), so any two runs fall within it, with a floor
+where every run printed the same value.
 """
 
 import importlib.util
@@ -28,10 +29,10 @@ TOLERANCE = {
     "autoencoder.py": 0.03,
     "bag_of_embeddings.py": 0.02,
     "char_gpt.py": 0.15,
-    "checkpoint_resume.py": 0.05,
+    "checkpoint_resume.py": 0.02,
     "cnn_digits.py": 0.08,
     "conv_autoencoder.py": 0.025,
-    "custom_autograd_function.py": 0.02,
+    "custom_autograd_function.py": 0.01,
     "custom_dataset_split.py": 0.03,
     "gan_1d.py": 1.0,
     "gru_classifier.py": 0.06,
@@ -42,12 +43,12 @@ TOLERANCE = {
     "lstm_word_lm.py": 0.9,
     "mha_set_sum.py": 0.002,
     "mlp_digits.py": 0.03,
-    "mlp_regression_scheduler.py": 0.03,
+    "mlp_regression_scheduler.py": 0.045,
     "resnet_tiny.py": 0.3,
     "rnn_char_lm.py": 0.05,
     "seq2seq_attention.py": 0.11,
-    "sgd_schedulers.py": 0.04,
-    "transformer_classifier.py": 0.2,
+    "sgd_schedulers.py": 0.02,
+    "transformer_classifier.py": 0.1,
     "vae.py": 2.7,
     "word2vec_skipgram.py": 0.14,
 }

@@ -9,10 +9,11 @@ parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()
 
 torch.manual_seed(args.seed)
-t = torch.linspace(0, 4, 100)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+t = torch.linspace(0, 4, 100, device=device)
 target = 1.5 * torch.exp(-0.5 * t) * torch.cos(2.0 * t + 0.3)
 
-params = torch.tensor([1.0, -0.3, 1.8, 0.0]) + 0.05 * torch.randn(4)
+params = torch.tensor([1.0, -0.3, 1.8, 0.0], device=device) + 0.05 * torch.randn(4, device=device)
 params.requires_grad_(True)
 optimizer = torch.optim.LBFGS([params], lr=1, max_iter=20, history_size=10, line_search_fn="strong_wolfe")
 
@@ -36,6 +37,7 @@ for i in range(args.iters):
 final = closure().item()
 fitted = params.detach().clone()
 fitted[1] = fitted[1].abs()
-error = (fitted - torch.tensor([1.5, 0.5, 2.0, 0.3])).abs().max().item()
+error = (fitted - torch.tensor([1.5, 0.5, 2.0, 0.3], device=device)).abs().max().item()
+torch.save({"params": params.detach()}, "fit.pt")
 print(f"final loss {final:.3e}, params {[round(v, 3) for v in fitted.tolist()]}")
 print(f"METRIC param_error={error:.5f}")

@@ -55,4 +55,5 @@ with torch.no_grad():
         idx = logits[:, -1].argmax(-1, keepdim=True)
         out.append(chars[idx.item()])
 print("sample:", "t" + "".join(out))
+torch.save({"model": model.state_dict(), "chars": chars}, "char_rnn.pt")
 print(f"METRIC perplexity={math.exp(eval_loss):.3f}")

@@ -37,8 +37,13 @@ def test_inference_mode_context_and_decorators():
     def k(t):
         return t * 2
 
+    @autograd.set_grad_enabled(False)
+    def m(t):
+        return t * 2
+
     out, flag = f(x)
     assert flag and not out.requires_grad and not g(x).requires_grad and not h(x).requires_grad
+    assert not m(x).requires_grad and autograd.is_grad_enabled()
     with autograd.no_grad():
         assert k(x).requires_grad
     assert f.__name__ == "f" and h.__name__ == "h"

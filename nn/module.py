@@ -496,10 +496,6 @@ class Module:
         autograd.empty(0, device=device)  # raises the library's one error for any device but the CPU
         return self._apply(lambda t: autograd.empty_like(t))
 
-    def compile(self, *args, **kwargs) -> None:
-        """Accepted and a no-op: there is no compiler here, the module keeps running eagerly (PyTorch's
-        ``Module.compile`` compiles ``forward`` in place)."""
-
     # ---- state dict ----
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         for name, p in self._parameters.items():

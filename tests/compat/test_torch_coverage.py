@@ -27,12 +27,13 @@ _LANDING_ELSEWHERE = {
     "torch.jit.script", "torch.jit.trace", "torch.profiler", "torch.profiler.profile",
     "torch.profiler.ProfilerActivity", "torch.profiler.schedule", "torch.profiler.tensorboard_trace_handler",
     "torch.autograd.profiler.profile", "torch.utils.checkpoint", "torch.utils.checkpoint.checkpoint",
+    "Module.compile",
     # dist
     "torch.distributed", "torch.distributed.init_process_group", "torch.distributed.destroy_process_group",
     "torch.distributed.ReduceOp", "torch.distributed.all_reduce", "torch.distributed.is_initialized",
     "torch.distributed.get_rank", "torch.distributed.get_world_size", "torch.distributed.barrier",
-    "torch.distributed.is_available", "torch.distributed.get_default_backend_for_device",
-    "torch.nn.parallel", "torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.scatter",
+    "torch.distributed.is_available",
+    "torch.nn.parallel", "torch.nn.parallel.DistributedDataParallel",
     "torch.utils.data.distributed", "torch.utils.data.distributed.DistributedSampler",
     # onnx
     "torch.onnx.export",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from . import _settings, dtypes
+from . import dtypes
 
 _NAMES = {
     dtypes.float32: "torch.float32", dtypes.float64: "torch.float64", dtypes.float16: "torch.float16",
@@ -25,6 +27,21 @@ def type_name(dtype: np.dtype) -> str:
     return "autograd." + _TYPE_NAMES.get(dtype, str(dtype))
 
 
+# PyTorch's print options (torch.set_printoptions defaults); autograd.set_printoptions sets them.
+# SCI_MODE: None decides from the values, True/False forces scientific/fixed notation.
+PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
+SCI_MODE = None
+
+
+def _array2string_options() -> dict:
+    out = {"precision": PRECISION, "edgeitems": EDGEITEMS, "max_line_width": LINEWIDTH,
+           "threshold": sys.maxsize if THRESHOLD == float("inf") else int(THRESHOLD)}
+    if SCI_MODE is not None:
+        p, style = PRECISION, ("e" if SCI_MODE else "f")
+        out["formatter"] = {"float_kind": lambda x: f"{x:.{p}{style}}"}
+    return out
+
+
 def tensor_repr(t) -> str:
     data = t._data
     prefix = "tensor("
@@ -33,7 +50,7 @@ def tensor_repr(t) -> str:
     else:
         body = np.array2string(
             data, separator=", ", prefix=prefix, floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec",
-            **_settings.array2string_options(),
+            **_array2string_options(),
         )
     extras = []
     if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or (

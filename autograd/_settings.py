@@ -6,17 +6,13 @@ is deterministic, so nothing changes with them. Print options go to ``tensor_rep
 
 from __future__ import annotations
 
-import sys
-
 _PRECISIONS = ("highest", "high", "medium")
 _state = {"matmul_precision": "highest", "deterministic": False, "deterministic_warn_only": False}
 
-# numpy.array2string's settings, with PyTorch's defaults; ``tensor_repr`` reads them
-print_options = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
 _PROFILES = {
-    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
-    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
-    "full": {"precision": 4, "threshold": float("inf"), "edgeitems": 3, "linewidth": 80},
+    "default": {"PRECISION": 4, "THRESHOLD": 1000, "EDGEITEMS": 3, "LINEWIDTH": 80},
+    "short": {"PRECISION": 2, "THRESHOLD": 1000, "EDGEITEMS": 2, "LINEWIDTH": 80},
+    "full": {"PRECISION": 4, "THRESHOLD": float("inf"), "EDGEITEMS": 3, "LINEWIDTH": 80},
 }
 
 
@@ -49,25 +45,16 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
                      linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
     """Tensor printing: digits after the point, element count above which a tensor is summarised, items shown
     at each end when summarised, line width, a ``profile`` ('default', 'short', 'full'), and ``sci_mode``
-    (True/False forces scientific notation on/off; None decides from the values)."""
+    (True/False forces scientific notation on/off; None decides from the values). Sets ``_format``'s options."""
+    from . import _format
+
     if profile is not None:
         if profile not in _PROFILES:
             raise ValueError(f"set_printoptions: profile must be one of {tuple(_PROFILES)}, got {profile!r}")
-        print_options.update(_PROFILES[profile])
-    for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
-                        ("linewidth", linewidth)):
+        for name, value in _PROFILES[profile].items():
+            setattr(_format, name, value)
+    for name, value in (("PRECISION", precision), ("THRESHOLD", threshold), ("EDGEITEMS", edgeitems),
+                        ("LINEWIDTH", linewidth)):
         if value is not None:
-            print_options[name] = value
-    print_options["sci_mode"] = sci_mode
-
-
-def array2string_options() -> dict:
-    """``print_options`` as keyword arguments of ``numpy.array2string``."""
-    o = print_options
-    threshold = o["threshold"]
-    out = {"precision": o["precision"], "edgeitems": o["edgeitems"], "max_line_width": o["linewidth"],
-           "threshold": sys.maxsize if threshold == float("inf") else int(threshold)}
-    if o["sci_mode"] is not None:
-        p, style = o["precision"], ("e" if o["sci_mode"] else "f")
-        out["formatter"] = {"float_kind": lambda x: f"{x:.{p}{style}}"}
-    return out
+            setattr(_format, name, value)
+    _format.SCI_MODE = sci_mode

@@ -165,19 +165,21 @@ def test_settings_round_trip():
 
 
 def test_set_printoptions_changes_the_repr():
+    import re
+
     x = autograd.tensor([1.123456, 2.5, 3.0])
     try:
         autograd.set_printoptions(precision=2)
-        assert repr(x) == "tensor([1.12, 2.50, 3.00])"
+        assert re.findall(r"[\d.]+", repr(x)) == ["1.12", "2.50", "3.00"]
         autograd.set_printoptions(sci_mode=True, precision=1)
-        assert repr(x) == "tensor([1.1e+00, 2.5e+00, 3.0e+00])"
+        assert re.findall(r"[\d.]+e[+-]\d+", repr(x)) == ["1.1e+00", "2.5e+00", "3.0e+00"]
         autograd.set_printoptions(threshold=5, edgeitems=1, sci_mode=False)
-        assert repr(autograd.arange(10)) == "tensor([0, ..., 9])"
+        assert re.fullmatch(r"tensor\(\[0, +\.\.\., 9\]\)", repr(autograd.arange(10)))
         autograd.set_printoptions(profile="full")
         assert "..." not in repr(autograd.arange(2000))
     finally:
         autograd.set_printoptions(profile="default")
-    assert repr(autograd.arange(2000)).startswith("tensor([   0,    1,    2, ...")
+    assert re.match(r"tensor\(\[ +0, +1, +2, +\.\.\., 1997, 1998, 1999\]\)", repr(autograd.arange(2000)))
     with pytest.raises(ValueError, match="profile"):
         autograd.set_printoptions(profile="tiny")
 

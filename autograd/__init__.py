@@ -3,7 +3,24 @@
 The public names of the contract (``shared/API.md``, section "autograd"), spelled as in PyTorch.
 """
 
-from . import _malloc, dtypes  # noqa: F401  (_malloc: glibc keeps activation-sized buffers for reuse)
+# _malloc: glibc keeps activation-sized buffers for reuse; accelerator, backends, cuda: PyTorch's CPU-build answers
+from . import (  # noqa: F401
+    _malloc,
+    accelerator,
+    backends,
+    cuda,
+    dtypes,
+)
+from ._device import device, get_default_device, set_default_device
+from ._numbers import Size, bfloat16, e, finfo, iinfo, inf, is_floating_point, is_tensor, nan, newaxis, numel, pi
+from ._settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 from .creation import (
     arange,
     as_tensor,
@@ -39,8 +56,27 @@ from .dtypes import (
 )
 from .engine import backward, detect_anomaly, grad
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck, gradgradcheck
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    Variable,
+)
 from .ops.counting import *  # noqa: F403
 from .ops.elementwise import (
     abs,
@@ -100,6 +136,7 @@ from .ops.index_add import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.median import *  # noqa: F403
+from .ops.misc import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.repeat import *  # noqa: F403
 from .ops.shape import *  # noqa: F403

@@ -27,8 +27,10 @@ def type_name(dtype: np.dtype) -> str:
     return "autograd." + _TYPE_NAMES.get(dtype, str(dtype))
 
 
-# PyTorch's print options (torch.set_printoptions defaults)
+# PyTorch's print options (torch.set_printoptions defaults); autograd.set_printoptions sets them.
+# SCI_MODE: None decides from the values, True/False forces scientific/fixed notation.
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
+SCI_MODE = None
 
 
 def _summarized(a: np.ndarray) -> np.ndarray:
@@ -59,10 +61,10 @@ class _Formatter:
         lo, hi = np.abs(vals).min(), np.abs(vals).max()
         self.int_mode = bool(np.all(vals == np.ceil(vals)))
         if self.int_mode:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+            self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8) if SCI_MODE is None else SCI_MODE
             widths = [len(f"{v:.{PRECISION}e}") if self.sci_mode else len(f"{v:.0f}") + 1 for v in vals.tolist()]
         else:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) if SCI_MODE is None else SCI_MODE
             fmt = "e" if self.sci_mode else "f"
             widths = [len(f"{v:.{PRECISION}{fmt}}") for v in vals.tolist()]
         self.max_width = max(widths)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import _device, dtypes
 from .tensor import Tensor, _make, _shape_args
 
 
@@ -62,16 +62,18 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     return arr.copy() if copy and (isinstance(data, (Tensor, np.ndarray))) else arr
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """A new tensor holding a copy of ``data``."""
+    _device.require_cpu(device)
     t = _make(_to_array(data, dtype))
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array or Tensor of the right dtype."""
+    _device.require_cpu(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
         return data
     return _make(_to_array(data, dtype, copy=False))
@@ -95,31 +97,37 @@ def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.zeros(_shape_args(size), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.ones(_shape_args(size), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.empty(_shape_args(size), _float_dtype(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.scalar_dtype(fill_value)
     return _new(np.full(_shape_args((size,)), fill_value, dtype), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Values from ``start`` (default 0) up to, not including, ``end``; int64 unless a bound is a float."""
+    _device.require_cpu(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -133,7 +141,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _new(arr.astype(dtype), requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad)
 
 
@@ -141,18 +150,22 @@ def _like(t: Tensor, fn, dtype, requires_grad):
     return _new(fn(t.shape, dtypes.as_dtype(dtype) if dtype is not None else t.dtype), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _like(t, np.zeros, dtype, requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _like(t, np.ones, dtype, requires_grad)
 
 
-def empty_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _like(t, np.empty, dtype, requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return _new(np.full(t.shape, fill_value, dtypes.as_dtype(dtype) if dtype is not None else t.dtype),
                 requires_grad)

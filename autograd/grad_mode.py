@@ -46,6 +46,14 @@ class set_grad_enabled:
 class _GradModeContext:
     mode = True
 
+    def __new__(cls, orig_func=None):
+        if orig_func is not None:  # bare @no_grad (without parentheses), which PyTorch accepts
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func=None) -> None:
+        pass
+
     def __enter__(self) -> None:
         self.prev = _mode.enabled
         _mode.enabled = self.mode
@@ -74,3 +82,42 @@ class enable_grad(_GradModeContext):
     """Context manager / decorator: re-enable graph recording inside a ``no_grad`` block."""
 
     mode = True
+
+
+def is_inference_mode_enabled() -> bool:
+    return getattr(_mode, "inference", False)
+
+
+class inference_mode:
+    """Context manager / decorator: like ``no_grad`` (no graph is recorded) and reported by
+    ``is_inference_mode_enabled()``; ``inference_mode(False)`` changes nothing, as in PyTorch."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode: decorate with the default mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self.prev = (_mode.enabled, getattr(_mode, "inference", False))
+        if self.mode:
+            _mode.enabled = False
+            _mode.inference = True
+
+    def __exit__(self, *exc) -> None:
+        _mode.enabled, _mode.inference = self.prev
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self) -> inference_mode:
+        return inference_mode(self.mode)

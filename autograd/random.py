@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import _device, dtypes
 from .tensor import Tensor, _make, _shape_args
 
 _DEFAULT_SEED = 67280421310721
@@ -18,7 +18,8 @@ _DEFAULT_SEED = 67280421310721
 class Generator:
     """A random-number generator (numpy's PCG64 underneath): ``Generator().manual_seed(s)``."""
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device="cpu") -> None:
+        self.device = _device.require_cpu(device)
         self._seed = _DEFAULT_SEED
         self.np = np.random.Generator(np.random.PCG64(self._seed))
 
@@ -94,20 +95,24 @@ def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def rand(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Uniform on [0, 1)."""
+    _device.require_cpu(device)
     d = _float(dtype)
     return _new(rng(generator).random(_shape_args(size), dtype=np.float64).astype(d), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, generator=None, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Standard normal."""
+    _device.require_cpu(device)
     d = _float(dtype)
     return _new(rng(generator).standard_normal(_shape_args(size)).astype(d), requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randint(low, high=None, size=None, generator=None, dtype=None, requires_grad: bool = False,
+            device=None) -> Tensor:
     """Integers uniform on [low, high); ``randint(high, size)`` and ``randint(low, high, size)``."""
+    _device.require_cpu(device)
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() missing the size argument: randint(low=0, high, size)")
@@ -120,25 +125,30 @@ def randint(low, high=None, size=None, generator=None, dtype=None, requires_grad
     return _new(rng(generator).integers(low, high, size=_shape_args((size,))).astype(d), requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, generator=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, generator=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return rand(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, dtype=None, generator=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, generator=None, requires_grad: bool = False, device=None) -> Tensor:
+    _device.require_cpu(device)
     return randn(t.shape, generator=generator, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def randint_like(t: Tensor, low, high=None, dtype=None, generator=None) -> Tensor:
+def randint_like(t: Tensor, low, high=None, dtype=None, generator=None, device=None) -> Tensor:
+    _device.require_cpu(device)
     return randint(low, high, t.shape, generator=generator, dtype=dtype or t.dtype)
 
 
-def randperm(n: int, generator=None, dtype=None) -> Tensor:
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    _device.require_cpu(device)
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     return _make(rng(generator).permutation(int(n)).astype(d))
 
 
-def normal(mean, std=1.0, size=None, generator=None, dtype=None) -> Tensor:
+def normal(mean, std=1.0, size=None, generator=None, dtype=None, device=None) -> Tensor:
     """Normal draws; ``mean``/``std`` may be tensors (broadcast) or numbers (then ``size`` is needed)."""
+    _device.require_cpu(device)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
     if size is None:
@@ -202,3 +212,17 @@ def bernoulli_(t: Tensor, p: float = 0.5, generator=None) -> Tensor:
 
 def exponential_(t: Tensor, lambd: float = 1.0, generator=None) -> Tensor:
     return _fill(t, rng(generator).exponential(1.0 / lambd, t.shape))
+
+
+def random_(t: Tensor, from_: int = 0, to: int | None = None, generator=None) -> Tensor:
+    """Integers uniform on [from, to - 1]; without ``to``, on [0, 2**mantissa] for floats (every integer the dtype
+    holds exactly) and [0, max] for integers, as PyTorch."""
+    if to is None:
+        if from_ != 0:
+            from_, to = 0, from_  # random_(to)
+        else:
+            d = t.dtype
+            to = (2 ** (np.finfo(d).nmant + 1) + 1) if d.kind == "f" else (2 if d.kind == "b" else np.iinfo(d).max)
+    if to <= from_:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+    return _fill(t, rng(generator).integers(from_, to, t.shape))

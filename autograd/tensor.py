@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from . import dtypes
+from . import _device, dtypes
 
 
 def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> Tensor:
@@ -75,8 +75,15 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        return _device.CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    def get_device(self) -> int:
+        """-1: the tensor is on the CPU (as PyTorch answers for CPU tensors)."""
+        return -1
 
     @property
     def is_leaf(self) -> bool:
@@ -290,19 +297,15 @@ class Tensor:
         return _RemovableHandle(node._post_hooks, hook)
 
     # ---- conversions ----
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; a no-op returns self, as in PyTorch."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu",):
-                continue
-            elif a is not None:
-                dtype = a
-        if dtype is None:
-            return self
-        return _elementwise.cast(self, dtypes.as_dtype(dtype))
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False,
+           memory_format=None) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``, with ``non_blocking``/``copy``;
+        returns self when nothing changes and ``copy`` is False, as in PyTorch."""
+        device, dtype, copy = _device.parse_to_args(args, device, dtype, non_blocking, copy)
+        _device.require_cpu(device)
+        if dtype is not None and dtypes.as_dtype(dtype) != self._data.dtype:
+            return _elementwise.cast(self, dtype)
+        return _elementwise.clone(self) if copy else self
 
     def astype(self, dtype) -> Tensor:
         return _elementwise.cast(self, dtypes.as_dtype(dtype))
@@ -333,8 +336,11 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(dtypes.bool)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         return self
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        raise _device.cuda_unavailable()
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -348,19 +354,24 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
-    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+        _device.require_cpu(device)
         return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ---- operators ----
@@ -586,6 +597,19 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None, reduce=None):
         return _inplace.apply(self, _indexing.scatter, dim, index, src if src is not None else value, reduce=reduce)
     def scatter_add_(self, dim, index, src): return _inplace.apply(self, _indexing.scatter_add, dim, index, src)
+    # ---- names real PyTorch programs use (issue 11) ----
+    @property
+    def name(self) -> None:
+        return None  # PyTorch's Tensor.name: None unless a compiler names the tensor
+
+    def random_(self, from_=0, to=None, *, generator=None): return _random.random_(self, from_, to, generator)
+    def byte(self): return self.to(dtypes.uint8)
+    def ravel(self): return _shape.reshape(self, (-1,))
+    less = lt
+    def data_ptr(self) -> int: return self._data.ctypes.data  # the address of the first element
+    def pin_memory(self, device=None): return self  # pinned host memory only speeds up copies to a GPU
+    def trace(self): return _shape.diagonal(self).sum()
+    def unfold(self, dimension, size, step): return _misc.unfold(self, dimension, size, step)
 
 
 class _RemovableHandle:
@@ -609,6 +633,7 @@ from .ops import index_add as _index_add  # noqa: E402
 from .ops import indexing as _indexing  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402
 from .ops import median as _median  # noqa: E402
+from .ops import misc as _misc  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import repeat as _repeat  # noqa: E402
 from .ops import shape as _shape  # noqa: E402

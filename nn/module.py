@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+import autograd
 from autograd import dtypes
 from autograd.function import Function
 from autograd.grad_mode import no_grad
@@ -77,6 +78,14 @@ def _check_name(kind: str, name, owner: Module) -> None:
 
 def _forward_unimplemented(self, *input) -> None:  # noqa: A002
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+
+def _is_device_string(s: str) -> bool:
+    try:
+        autograd.device(s)
+    except (RuntimeError, ValueError):
+        return False
+    return True
 
 
 class Module:
@@ -447,22 +456,19 @@ class Module:
                     b._data = fn(b)._data
         return self
 
-    def to(self, *args, **kwargs) -> Module:
-        """``to(dtype)``, ``to('cpu')``, ``to(tensor)``: cast floating parameters and buffers in place."""
-        dtype = kwargs.get("dtype")
-        devices = [kwargs.get("device")]
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False, memory_format=None) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``: cast floating parameters and
+        buffers in place; a device other than the CPU raises the library's device error."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, bool):  # to(device, non_blocking)
-                continue
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta"):
-                devices.append(a)
-            elif a is not None:
+            elif isinstance(a, autograd.device) or (isinstance(a, str) and _is_device_string(a)) or (
+                    isinstance(a, int) and not isinstance(a, bool)):
+                device = a
+            elif a is not None and not isinstance(a, bool):  # a bool is non_blocking
                 dtype = a
-        for dev in devices:
-            if dev is not None and str(dev).split(":")[0] != "cpu":
-                raise RuntimeError(f"only the 'cpu' device exists here, got device={dev!r}")
+        if device is not None:
+            autograd.empty(0, device=device)  # raises the library's one error for any device but the CPU
         if dtype is None:
             return self
         dt = dtypes.as_dtype(dtype)
@@ -484,6 +490,15 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device=None) -> Module:
+        autograd.empty(0, device="cuda")  # raises the library's one CUDA error
+        return self
+
+    def to_empty(self, *, device=None, recurse: bool = True) -> Module:
+        """Give every parameter and buffer new, uninitialized storage of its shape and dtype on ``device``."""
+        autograd.empty(0, device=device)  # raises the library's one error for any device but the CPU
+        return self._apply(lambda t: autograd.empty_like(t))
 
     # ---- state dict ----
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:

@@ -57,7 +57,7 @@ def all_specs() -> list[OpSpec]:
     from . import elementwise
 
     specs = list(elementwise.SPECS)
-    for family in ("shape", "indexing", "reduce", "linalg", "nn_ops", "nn_act"):
+    for family in ("shape", "indexing", "reduce", "linalg", "nn_ops", "nn_act", "compat"):
         try:
             module = __import__(f"tests.op_specs.{family}", fromlist=["SPECS"])
         except ModuleNotFoundError:

@@ -272,7 +272,9 @@ class Tensor:
                 self._hooks = []
             self._hooks.append(hook)
             hooks = self._hooks
-        return _RemovableHandle(hooks, hook)
+        from .utils.hooks import RemovableHandle  # here: autograd.utils imports Tensor
+
+        return RemovableHandle(hooks, hook=hook)
 
     # ---- conversions ----
     def to(self, *args, **kwargs) -> Tensor:
@@ -571,16 +573,6 @@ class Tensor:
     def scatter_(self, dim, index, src=None, value=None, reduce=None):
         return _inplace.apply(self, _indexing.scatter, dim, index, src if src is not None else value, reduce=reduce)
     def scatter_add_(self, dim, index, src): return _inplace.apply(self, _indexing.scatter_add, dim, index, src)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks: list, hook) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 # The modules below need Tensor defined, so they are imported after it.

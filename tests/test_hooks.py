@@ -16,6 +16,14 @@ def test_tensor_and_module_hooks_return_the_same_handle_class():
     assert nn.module.RemovableHandle is RemovableHandle
 
 
+def test_every_tensor_hook_registration_returns_the_handle():
+    names = [n for n in dir(autograd.Tensor) if n.startswith("register_") and n.endswith("hook")]
+    assert "register_hook" in names
+    for name in names:  # a leaf accepts every kind of tensor hook
+        x = autograd.tensor([1.0, 2.0], requires_grad=True)
+        assert type(getattr(x, name)(lambda *a: None)) is RemovableHandle, name
+
+
 def test_tensor_hook_handle_removes_only_its_own_hook_and_works_as_context():
     x = autograd.tensor([1.0, 2.0], requires_grad=True)
     calls = []

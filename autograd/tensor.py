@@ -280,7 +280,9 @@ class Tensor:
                 self._hooks = []
             self._hooks.append(hook)
             hooks = self._hooks
-        return _RemovableHandle(hooks, hook)
+        from .utils.hooks import RemovableHandle  # here: autograd.utils imports Tensor
+
+        return RemovableHandle(hooks, hook=hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(self)`` on a leaf after backward has added its gradient into ``self.grad``."""
@@ -294,7 +296,9 @@ class Tensor:
         if node._post_hooks is None:
             node._post_hooks = []
         node._post_hooks.append(hook)
-        return _RemovableHandle(node._post_hooks, hook)
+        from .utils.hooks import RemovableHandle  # here: autograd.utils imports Tensor
+
+        return RemovableHandle(node._post_hooks, hook=hook)
 
     # ---- conversions ----
     def to(self, *args, device=None, dtype=None, non_blocking: bool = False, copy: bool = False,
@@ -610,16 +614,6 @@ class Tensor:
     def pin_memory(self, device=None): return self  # pinned host memory only speeds up copies to a GPU
     def trace(self): return _shape.diagonal(self).sum()
     def unfold(self, dimension, size, step): return _misc.unfold(self, dimension, size, step)
-
-
-class _RemovableHandle:
-    def __init__(self, hooks: list, hook) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 # The modules below need Tensor defined, so they are imported after it.

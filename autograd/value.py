@@ -17,6 +17,14 @@ each backward, so calling it twice never doubles them. ``backward(create_graph=T
 as ``Value`` expressions, so they can be differentiated again (this makes a cycle leaf -> grad -> leaf, as in
 PyTorch; plain backward makes none).
 
+The scalar engine keeps its own graph walk instead of sharing ``autograd.engine.run_backward``, because the
+shared walk would cost it speed: the tensor engine's nodes are ``Function`` objects reached through edges, its
+dependency counts and gradient buffers are dicts keyed by node, and each node passes through hooks,
+un-broadcasting, ``retain_graph`` bookkeeping and anomaly checks. Here a node is one float multiply-add, so the
+counts and grads sit in the node's own slots and backward is one static rule; going through the shared walk adds
+several dict operations and calls per node, which is most of the work of a scalar node (the micrograd demo and
+benchmark workload 7 measure this path). The two walks use the same algorithm (consumer counts, Kahn's order).
+
 Non-finite results follow IEEE/PyTorch rather than raising: ``exp(1000)`` is inf, ``log(0)`` is -inf,
 ``log(-1)``, ``sqrt(-1)`` and ``(-8) ** (1/3)`` are nan, ``1 / 0`` is inf.
 """

@@ -22,12 +22,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import numpy as np  # noqa: E402
+
+from autograd.data.datasets import make_moons  # noqa: E402
 from autograd.value import Value, dot  # noqa: E402
-from autograd.value_nn import MLP, make_moons  # noqa: E402
+from benchmarks.value_nn import MLP  # noqa: E402
 
 
 def _data():
-    X, y = make_moons(100, noise=0.1, seed=1)
+    X, y = make_moons(100, noise=0.1, random_state=1, shuffle=False, dtype=np.float64)
     return X.tolist(), (y * 2 - 1).tolist()
 
 

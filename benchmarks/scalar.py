@@ -25,7 +25,7 @@ def builders(engines: dict, fused: bool, points: int = 100) -> dict:
     X, y = X[:points], y[:points]
 
     def ours():
-        from autograd.value_nn import MLP
+        from .value_nn import MLP
 
         random.seed(0)
         return functools.partial(mc._step_ours, MLP(2, [16, 16, 1], fused=fused), X, y, fused)

@@ -8,7 +8,6 @@ keys (``"0.weight"``, ``"bn.running_mean"``) match a PyTorch model of the same a
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from autograd import dtypes
 from autograd.function import Function
 from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor, _make
+from autograd.utils.hooks import RemovableHandle
 
 from .parameter import Buffer, Parameter
 
@@ -37,26 +37,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``handle.remove()`` unregisters the hook (also usable as a context)."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, *hooks_dicts: dict) -> None:
-        self.id = next(RemovableHandle._next_id)
-        self._dicts = hooks_dicts
-
-    def remove(self) -> None:
-        for d in self._dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(s: str, num_spaces: int) -> str:

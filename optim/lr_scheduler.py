@@ -15,9 +15,8 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial, wraps
+from functools import partial
 from typing import Any, Literal, SupportsFloat
-from weakref import ref
 
 from .optimizer import Optimizer
 
@@ -99,26 +98,12 @@ class LRScheduler:
         self.base_lrs: list[float] = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
 
-        def patch_track_step_called(opt: Optimizer):
-            if hasattr(opt.step, "_wrapped_by_lr_sched"):
-                return opt.step
-
-            def wrap_step(step_fn):
-                opt_ref = ref(self.optimizer)
-                func = step_fn.__func__
-
-                @wraps(func)
-                def wrapper(*args, **kwargs):
-                    opt = opt_ref()
-                    opt._opt_called = True
-                    return func.__get__(opt, opt.__class__)(*args, **kwargs)
-
-                wrapper._wrapped_by_lr_sched = True
-                return wrapper
-
-            opt.step = wrap_step(opt.step)
-
-        patch_track_step_called(self.optimizer)
+        # Optimizer.step counts its calls; these two marks give PyTorch's warnings in step(): the count when the
+        # first scheduler was attached (steps before it do not count), the instance's own `step` (None: the
+        # class's) when the latest one was (a later replacement is "overridden after initialization").
+        if optimizer._step_calls_when_scheduled is None:
+            optimizer._step_calls_when_scheduled = optimizer._step_calls
+        optimizer._step_when_scheduled = vars(optimizer).get("step")
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -140,7 +125,8 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         if self._step_count == 1:
-            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+            opt = self.optimizer
+            if vars(opt).get("step") is not opt._step_when_scheduled:
                 warnings.warn(
                     "Seems like `optimizer.step()` has been overridden after learning rate scheduler initialization. "
                     "Please, make sure to call `optimizer.step()` before `lr_scheduler.step()`. See more details at "
@@ -148,7 +134,7 @@ class LRScheduler:
                     UserWarning,
                     stacklevel=2,
                 )
-            elif not getattr(self.optimizer, "_opt_called", False):
+            elif opt._step_calls == opt._step_calls_when_scheduled:
                 warnings.warn(
                     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, "
                     "you should call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  "

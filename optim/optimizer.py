@@ -12,10 +12,14 @@ parameter and the state arrays updated in place (whole arrays at a time, never p
 for every parameter of every group under ``no_grad`` and bumps each parameter's version counter once.
 State values are stored as Tensors (as in PyTorch, ``step`` is a 0-d float Tensor: float32 unless the default
 dtype is float64); ``_update`` sees their arrays.
+
+Every ``step`` (the base one and any a subclass defines, wrapped in ``__init_subclass__``) counts its calls in
+``_step_calls``, which is how ``lr_scheduler`` learns that the optimizer stepped.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,6 +31,17 @@ from autograd.grad_mode import enable_grad, no_grad
 from autograd.tensor import Tensor, _make
 
 __all__ = ["Optimizer", "required"]
+
+
+def _counts_calls(step: Callable) -> Callable:
+    """``step`` that first adds one to ``self._step_calls`` (before running, as PyTorch sets its flag)."""
+    @functools.wraps(step)
+    def counted_step(self, *args, **kwargs):
+        self._step_calls += 1
+        return step(self, *args, **kwargs)
+
+    counted_step._counts_calls = True
+    return counted_step
 
 
 class _RequiredParameter:
@@ -98,6 +113,17 @@ class Optimizer:
             and optional per-group options overriding ``defaults``.
         defaults: the default options of every group.
     """
+
+    # calls of step() so far, and the step the first/latest scheduler saw (read by lr_scheduler's warnings)
+    _step_calls: int = 0
+    _step_calls_when_scheduled: int | None = None
+    _step_when_scheduled: Callable | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if callable(step) and not getattr(step, "_counts_calls", False):
+            cls.step = _counts_calls(step)
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -191,6 +217,7 @@ class Optimizer:
                     g._version[0] += 1
 
     # ---- the step ----
+    @_counts_calls
     def step(self, closure: Callable[[], Any] | None = None):
         """One optimization step over every parameter that has a gradient; returns ``closure()``'s loss."""
         loss = None

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograd.data.datasets import make_moons as _make_moons
 from autograd.value import Value, dot
-from autograd.value_nn import MLP, Layer, Neuron, make_moons, svm_loss
+from benchmarks.value_nn import MLP, Layer, Neuron, svm_loss
 
 torch = pytest.importorskip("torch")
 
@@ -393,16 +394,25 @@ def test_introspection():
 
 
 # ---- the Value MLP ----
+def make_moons(n: int, noise: float = 0.0, seed=None):
+    """The scalar demo's data: unshuffled float64 moons, noise drawn from ``Generator(PCG64(seed))``."""
+    return _make_moons(n, noise=noise, random_state=seed, shuffle=False, dtype=np.float64)
+
+
 def test_make_moons_matches_sklearn():
     sk = pytest.importorskip("sklearn.datasets")
     X, y = make_moons(101)
     Xs, ys = sk.make_moons(101, shuffle=False)
+    assert X.dtype == np.float64 and y.dtype == np.int64
     np.testing.assert_allclose(X, Xs, atol=1e-12)
     np.testing.assert_array_equal(y, ys)
     Xn, _ = make_moons(100, noise=0.1, seed=3)
     Xn2, _ = make_moons(100, noise=0.1, seed=3)
     np.testing.assert_array_equal(Xn, Xn2)
     assert Xn.shape == (100, 2) and not np.allclose(Xn, make_moons(100)[0])
+    # the noise is numpy's default_rng(seed).normal, as the scalar demo has always drawn it
+    expected = make_moons(100)[0] + np.random.default_rng(3).normal(scale=0.1, size=(100, 2))
+    np.testing.assert_array_equal(Xn, expected)
 
 
 def test_fused_and_unfused_mlp_agree():

@@ -18,8 +18,12 @@ from ..tensor import _make
 from .dataset import Dataset
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.0, random_state=None, shuffle: bool = True):
-    """Two interleaving half circles (scikit-learn's construction): label 0 the upper, 1 the lower moon."""
+def make_moons(n_samples: int = 100, noise: float = 0.0, random_state=None, shuffle: bool = True,
+               dtype=np.float32):
+    """Two interleaving half circles (scikit-learn's construction): label 0 the upper, 1 the lower moon.
+
+    ``dtype`` is the features' dtype (float64 gives scikit-learn's values exactly, as the scalar-engine demo uses).
+    """
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
@@ -29,7 +33,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, random_state=None, shuf
         np.concatenate([np.sin(t_out), 1 - np.sin(t_in) - 0.5]),
     ]).T
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
-    return _finish(X, y, noise, random_state, shuffle)
+    return _finish(X, y, noise, random_state, shuffle, dtype)
 
 
 def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, random_state=None,
@@ -85,14 +89,14 @@ def make_regression(n_samples: int = 1000, n_features: int = 8, noise: float = 0
     return X.astype(np.float32), y.astype(np.float32)
 
 
-def _finish(X, y, noise, random_state, shuffle):
+def _finish(X, y, noise, random_state, shuffle, dtype=np.float32):
     g = rng(random_state)
     if shuffle:
         perm = g.permutation(len(y))
         X, y = X[perm], y[perm]
     if noise:
         X = X + g.normal(scale=noise, size=X.shape)
-    return X.astype(np.float32), y
+    return X.astype(dtype), y
 
 
 def load_digits(return_X_y: bool = True, scale: bool = True):

@@ -21,6 +21,8 @@ from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import conv as K
 from ..tensor import Tensor, _make
+from ._spatial import from_2d as _from_2d
+from ._spatial import to_2d as _to_2d
 
 __all__: list[str] = []
 
@@ -41,14 +43,6 @@ class ConvGeom(NamedTuple):
         if self.nd == 2:
             return self.stride, self.padding, self.dilation, self.out_sp
         return (1,) + self.stride, ((0, 0),) + self.padding, (1,) + self.dilation, (1,) + self.out_sp
-
-
-def _to_2d(a: np.ndarray, nd: int) -> np.ndarray:
-    return a if nd == 2 else a[:, :, None, :]
-
-
-def _from_2d(a: np.ndarray, nd: int) -> np.ndarray:
-    return a if nd == 2 else a[:, :, 0, :]
 
 
 def _bias_grad(g: Tensor, nd: int):

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from ..function import Op
-from ..kernels import special as K
+from ..kernels import activation as K
 from ..tensor import Tensor, _make
 from .elementwise import _arr, _as_float, _binary_forward, exp, sqrt, trunc
 from .shape import canonical_dim

@@ -18,6 +18,8 @@ import numpy as np
 
 from ..function import Op
 from ..kernels import pool as K
+from ._spatial import from_2d as _from_2d
+from ._spatial import to_2d as _to_2d
 
 __all__: list[str] = []
 
@@ -31,14 +33,6 @@ class PoolGeom(NamedTuple):
     padding: tuple
     dilation: tuple
     out_hw: tuple
-
-
-def _to_2d(a: np.ndarray, nd: int) -> np.ndarray:
-    return a if nd == 2 else a[:, :, None, :]
-
-
-def _from_2d(a: np.ndarray, nd: int) -> np.ndarray:
-    return a if nd == 2 else a[:, :, 0, :]
 
 
 class MaxPool(Op):

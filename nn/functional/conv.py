@@ -8,15 +8,9 @@ from __future__ import annotations
 from autograd.ops.conv import Conv, ConvBackwardInput, ConvGeom
 from autograd.tensor import Tensor
 
+from .._utils import _ntuple
+
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
-
-
-def _ntuple(value, n: int, name: str) -> tuple:
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ValueError(f"expected {name} to be a single integer or a list of {n} integers, got {value}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
 
 
 def _check_operands(fname: str, x, w, b, nd: int, transposed: bool, groups: int) -> bool:

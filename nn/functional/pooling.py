@@ -9,17 +9,9 @@ from autograd.kernels.pool import adaptive_matrix, avg_divisor
 from autograd.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, PoolGeom
 from autograd.tensor import Tensor
 
+from .._utils import _ntuple
+
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
-
-
-def _ntuple(value, n: int, name: str) -> tuple:
-    if isinstance(value, (tuple, list)):
-        if len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) != n:
-            raise ValueError(f"{name} must be a single int or a tuple of {n} ints, got {value}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
 
 
 def pool_output_size(size: int, k: int, pad: int, stride: int, dilation: int, ceil_mode: bool) -> int:
@@ -46,11 +38,11 @@ def _check_input(x, nd: int, fname: str) -> bool:
 
 
 def _geometry(x, nd, fname, kernel_size, stride, padding, dilation, ceil_mode) -> PoolGeom:
-    k = _ntuple(kernel_size, nd, "kernel_size")
+    k = _ntuple(kernel_size, nd, "kernel_size", single_repeats=True)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _ntuple(
-        stride, nd, "stride")
-    p = _ntuple(padding, nd, "padding")
-    d = _ntuple(dilation, nd, "dilation")
+        stride, nd, "stride", single_repeats=True)
+    p = _ntuple(padding, nd, "padding", single_repeats=True)
+    d = _ntuple(dilation, nd, "dilation", single_repeats=True)
     if any(v <= 0 for v in k) or any(v <= 0 for v in s) or any(v <= 0 for v in d):
         raise RuntimeError(f"{fname}: kernel_size, stride and dilation must be greater than zero, but got "
                            f"kernel_size={k}, stride={s}, dilation={d}")

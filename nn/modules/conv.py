@@ -12,20 +12,13 @@ from autograd.tensor import Tensor
 
 from .. import functional as F
 from .. import init
+from .._utils import _ntuple
 from ..module import Module
 from ..parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _ntuple(value, n: int) -> tuple:
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ValueError(f"expected a single int or a tuple of {n} ints, got {value}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
 
 
 class _ConvNd(Module):
@@ -42,15 +35,15 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        stride = _ntuple(stride, nd)
-        dilation = _ntuple(dilation, nd)
+        stride = _ntuple(stride, nd, "stride")
+        dilation = _ntuple(dilation, nd, "dilation")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
-            padding = _ntuple(padding, nd)
+            padding = _ntuple(padding, nd, "padding")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
@@ -59,12 +52,12 @@ class _ConvNd(Module):
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _ntuple(kernel_size, nd)
+        self.kernel_size = _ntuple(kernel_size, nd, "kernel_size")
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
         self.transposed = self._transposed
-        self.output_padding = _ntuple(output_padding, nd)
+        self.output_padding = _ntuple(output_padding, nd, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
         # F.pad order (last dim first), for the non-zero padding modes

@@ -6,6 +6,7 @@ from __future__ import annotations
 from autograd.tensor import Tensor
 
 from .. import functional as F
+from .._utils import _single
 from ..module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
@@ -61,10 +62,6 @@ class AvgPool1d(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
-
-
-def _single(v) -> tuple:
-    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
 
 
 class AvgPool2d(Module):

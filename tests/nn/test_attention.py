@@ -11,15 +11,11 @@ import pytest
 import autograd
 import nn
 import nn.functional as F
+from tests.helpers import randn_pair as _pair
 
 torch = pytest.importorskip("torch")
 
 ATOL = 1e-10
-
-
-def _pair(rng, shape, requires_grad=True):
-    a = rng.standard_normal(shape)
-    return autograd.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
 
 
 def _bool_pair(mask):

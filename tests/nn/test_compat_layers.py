@@ -8,13 +8,10 @@ import pytest
 import autograd as A
 import nn
 import nn.functional as F
+from tests.helpers import copy_weights as _copy
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
-
-
-def _copy(ours, theirs):
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
 
 
 def _compare(ours_fn, theirs_fn, x, rtol=1e-5, atol=1e-6, grad=True):

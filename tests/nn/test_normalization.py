@@ -8,6 +8,7 @@ import autograd
 import nn
 import nn.functional as F
 from autograd.kernels import norm as K
+from tests.helpers import randn as _t
 from tests.nn.test_conv import twin
 
 torch = pytest.importorskip("torch")
@@ -111,10 +112,6 @@ def test_groupnorm(kw, shape):
             if theirs.bias is not None:
                 theirs.bias.uniform_(-1, 1)
     twin(ours, theirs, np.random.default_rng(3).standard_normal(shape))
-
-
-def _t(rng, *shape):
-    return autograd.tensor(rng.standard_normal(shape), requires_grad=True)
 
 
 def test_higher_derivatives():

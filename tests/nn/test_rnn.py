@@ -8,6 +8,7 @@ import pytest
 
 import autograd
 import nn
+from tests.helpers import randn_pair as _pair
 
 torch = pytest.importorskip("torch")
 
@@ -20,11 +21,6 @@ def _twin(ours_cls, torch_cls, *args, **kwargs):
     ours = ours_cls(*args, **kwargs, dtype=autograd.float64)
     ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
     return ours, theirs
-
-
-def _pair(rng, shape, requires_grad=True):
-    a = rng.standard_normal(shape)
-    return autograd.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
 
 
 def _flatten(out):

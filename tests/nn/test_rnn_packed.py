@@ -7,13 +7,10 @@ import pytest
 import autograd as A
 import nn
 from nn.utils import rnn as U
+from tests.helpers import copy_weights as _copy
 
 torch = pytest.importorskip("torch")
 TU = torch.nn.utils.rnn
-
-
-def _copy(ours, theirs):
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
 
 
 CASES = [

@@ -9,6 +9,8 @@ import pytest
 import autograd
 import nn
 import nn.functional as F
+from tests.helpers import copy_weights as _copy_weights
+from tests.helpers import randn_pair as _pair
 
 torch = pytest.importorskip("torch")
 
@@ -16,15 +18,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True", "
                                           "ignore:The PyTorch API of nested tensors")
 
 ATOL = 1e-9
-
-
-def _copy_weights(ours, theirs):
-    ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
-
-
-def _pair(rng, shape, requires_grad=True):
-    a = rng.standard_normal(shape)
-    return autograd.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
 
 
 def _check(ours, theirs, out, out_t, rng, inputs):

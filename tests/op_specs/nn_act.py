@@ -31,7 +31,7 @@ SPECS = [
            [((4, 2), (3, 5))], make=embedding_inputs, gradcheck=False),  # the scaled grad is not d/dw by design
     OpSpec("gelu", lambda lib, x: F(lib).gelu(x), [((3, 4),)], low=-4, high=4),
     OpSpec("gelu_tanh", lambda lib, x: F(lib).gelu(x, approximate="tanh"), [((3, 4),)], low=-4, high=4),
-    OpSpec("erf", erf, [((3, 4),)], low=-3, high=3),
+    OpSpec("nn_erf", erf, [((3, 4),)], low=-3, high=3),  # F.erf, the same op as autograd.erf
     OpSpec("elu", lambda lib, x: F(lib).elu(x, 0.7), [((3, 4),)], make=away_from_zero),
     OpSpec("selu", lambda lib, x: F(lib).selu(x), [((3, 4),)], make=away_from_zero),
     OpSpec("celu", lambda lib, x: F(lib).celu(x, 1.3), [((3, 4),)], make=away_from_zero),

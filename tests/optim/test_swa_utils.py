@@ -9,6 +9,7 @@ import autograd
 import nn
 import optim
 from optim import swa_utils
+from tests.helpers import copy_weights
 
 torch = pytest.importorskip("torch")
 tswa = torch.optim.swa_utils
@@ -18,12 +19,8 @@ def _models():
     ours = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)).double()
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
                                  torch.nn.Linear(4, 2)).double()
-    _copy_weights(theirs, ours)
+    copy_weights(ours, theirs)
     return ours, theirs
-
-
-def _copy_weights(src, dst):
-    dst.load_state_dict({k: v.detach().numpy().copy() for k, v in src.state_dict().items()})
 
 
 def _perturb(ours, theirs, rng):

@@ -1,21 +1,22 @@
-"""A tiny MLP built of scalar ``Value`` s, for demos (micrograd's ``nn``, no ``nn`` package needed).
+"""A tiny MLP built of scalar ``Value`` s: micrograd's ``nn``, for the scalar-engine benchmark and its tests.
+
+It lives beside its users (``benchmarks/scalar.py``, ``benchmarks/micrograd_compare.py``, ``tests/test_value.py``)
+rather than in the ``autograd`` package: the library's layers are ``nn``'s tensor modules, and this is a
+teaching/benchmark twin of micrograd's, not library API.
 
 ``Neuron`` / ``Layer`` / ``MLP`` follow micrograd (weights uniform in [-1, 1], bias 0, ReLU on every layer but
 the last), with ``parameters()`` and ``zero_grad()``. A neuron is one n-ary ``dot`` node by default
 (``fused=True``): the same math as micrograd's chain of ``*`` and ``+`` nodes, about 2n times fewer nodes.
-``make_moons`` draws the two-moons toy data set with numpy (same construction as scikit-learn's).
+The two-moons data comes from ``autograd.data.datasets.make_moons`` (``shuffle=False, dtype=np.float64``).
 """
 
 from __future__ import annotations
 
-import math
 import random
 
-import numpy as np
+from autograd.value import Value, dot
 
-from .value import Value, dot
-
-__all__ = ["Neuron", "Layer", "MLP", "make_moons", "svm_loss"]
+__all__ = ["Neuron", "Layer", "MLP", "svm_loss"]
 
 
 class _Module:
@@ -96,22 +97,6 @@ class MLP(_Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
-
-
-def make_moons(n_samples: int = 100, noise: float | None = None, seed: int | None = None):
-    """Two interleaving half circles: ``(X, y)``, X of shape (n, 2) float64, y in {0, 1} (int64)."""
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
-    t_out = np.linspace(0, math.pi, n_out)
-    t_in = np.linspace(0, math.pi, n_in)
-    X = np.vstack([
-        np.append(np.cos(t_out), 1 - np.cos(t_in)),
-        np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5),
-    ]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    if noise is not None:
-        X = X + np.random.default_rng(seed).normal(scale=noise, size=X.shape)
-    return X, y
 
 
 def svm_loss(model, X, y, alpha: float = 1e-4):

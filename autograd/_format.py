@@ -25,6 +25,14 @@ def type_name(dtype: np.dtype) -> str:
     return "autograd." + _TYPE_NAMES.get(dtype, str(dtype))
 
 
+def _floatmode(data: np.ndarray) -> str:
+    """PyTorch's rule: integral floats print as ``3.``, any other float tensor with 4 decimals for every element."""
+    if data.dtype.kind != "f":
+        return "maxprec"
+    finite = data[np.isfinite(data)]
+    return "maxprec_equal" if np.all(finite == np.round(finite)) else "fixed"
+
+
 def tensor_repr(t) -> str:
     data = t._data
     prefix = "tensor("
@@ -33,7 +41,7 @@ def tensor_repr(t) -> str:
     else:
         body = np.array2string(
             data, separator=", ", prefix=prefix, threshold=1000, edgeitems=3, precision=4,
-            floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec",
+            floatmode=_floatmode(data),
         )
     extras = []
     if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or (

@@ -27,6 +27,7 @@ def _code_cells(nb: dict) -> list:
 def test_there_are_notebooks():
     numbers = [int(n[:2]) for n in NAMES if re.match(r"\d\d_", n)]
     assert numbers == list(range(1, len(numbers) + 1)), f"numbered notebooks with gaps: {NAMES}"
+    assert len(numbers) >= 17, f"expected the 17 numbered notebooks of issue 15, found {NAMES}"
 
 
 @pytest.mark.parametrize("name", NAMES)

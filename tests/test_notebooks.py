@@ -4,6 +4,9 @@ top to bottom, in a Jupyter kernel that imports this checkout, failing on any er
 import json
 import os
 import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -11,6 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
 NAMES = sorted(f for f in os.listdir(NOTEBOOKS) if f.endswith(".ipynb"))
 CELL_TIMEOUT_S = 120
+NOTEBOOK_TIMEOUT_S = 600
 # Echoes of Python objects (e.g. `<autograd.random.Generator at 0x7f...>`) in committed outputs.
 OBJECT_ECHO = re.compile(r"<[\w.]+ (object )?at 0x[0-9a-fA-F]+>")
 
@@ -56,22 +60,38 @@ def test_notebook_is_committed_readable(name):
             assert not OBJECT_ECHO.search(text), f"{name}: an output echoes an object: {text[:200]!r}"
 
 
+# Runs one notebook fresh in a Jupyter kernel (a child process, which inherits PYTHONPATH and so imports this
+# checkout); exits non-zero with the failing cell's traceback on stderr.
+_RUNNER = """
+import sys, nbclient, nbformat
+path, cwd, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
+nb = nbformat.read(path, as_version=4)
+nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                        resources={"metadata": {"path": cwd}}).execute()
+"""
+
+
+def _execute(name: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)}
+    # run where a reader runs them; they keep scratch files (checkpoints) in temporary directories
+    return subprocess.run([sys.executable, "-c", _RUNNER, os.path.join(NOTEBOOKS, name), NOTEBOOKS,
+                           str(CELL_TIMEOUT_S)], env=env, capture_output=True, text=True, timeout=NOTEBOOK_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def executions(request):
+    """Start every selected notebook at once, two at a time: each kernel is mostly one busy core."""
+    for module in ("nbclient", "nbformat", "ipykernel", "matplotlib", "sklearn"):
+        pytest.importorskip(module)
+    names = [item.callspec.params["name"] for item in request.session.items
+             if getattr(item, "originalname", None) == "test_notebook_executes"]
+    pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
+    yield {name: pool.submit(_execute, name) for name in names}
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_executes(name, monkeypatch):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("sklearn")
-    # The kernel is a child process: it inherits this environment, so it imports this checkout.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
-    nb = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
-        # run where a reader runs them; they keep scratch files (checkpoints) in temporary directories
-        resources={"metadata": {"path": NOTEBOOKS}},
-    )
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as e:
-        pytest.fail(f"{name} failed when run fresh:\n{str(e)[-4000:]}")
+def test_notebook_executes(name, executions):
+    proc = executions[name].result()
+    report = re.sub(r"\x1b\[[0-9;]*m", "", proc.stderr or proc.stdout)  # the kernel's traceback, uncoloured
+    assert proc.returncode == 0, f"{name} failed when run fresh:\n{report[-4000:]}"

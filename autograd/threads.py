@@ -97,7 +97,7 @@ THRESHOLDS: dict[str, int] = {
 }
 
 _lock = threading.Lock()
-_state = {"layer_set": False, "serial_only": False}
+_state = {"layer_set": False, "serial_only": False, "parallel_calls": 0}  # parallel_calls: for tests
 
 
 def _choose_layer() -> None:
@@ -155,6 +155,7 @@ class ParallelKernel:
             if lock.acquire(blocking=False):
                 try:
                     _numba_threads(n)
+                    _state["parallel_calls"] += 1
                     return self.parallel(*args)
                 finally:
                     lock.release()

@@ -32,7 +32,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
     lines.append(f"Run {meta['date']} ({'quick smoke run' if meta['quick'] else 'full run'}) with "
                  + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; Python {meta['python']}.")
     lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
-                 f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
+                 f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}"
+                 + (f", ours {meta['threads']} (workload 10: 1 and {meta['threads']})" if meta.get("threads") else "")
+                 + ". Engines: "
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
     how = (f"each engine in {meta.get('processes', 1)} worker process(es) used in turn, the coordinator "
            "alternating the engines' runs (paired processes)" if meta.get("mode") == "processes"

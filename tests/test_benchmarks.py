@@ -17,7 +17,7 @@ from benchmarks import harness, report
 from benchmarks.engines import available
 
 FAMILIES = ["1 per-op overhead", "2 MLP step", "3 CNN step", "4 LSTM fwd+bwd", "5 Transformer fwd+bwd",
-            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start"]
+            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "10 larger, threads", "cold start"]
 
 
 @pytest.fixture(scope="module")

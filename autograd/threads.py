@@ -85,14 +85,16 @@ def num_threads(n: int):
 
 # ---- parallel Numba kernels ----
 THRESHOLDS: dict[str, int] = {
-    # minimum work (elements touched, roughly) for a family's parallel loop; below it the serial loop runs.
-    # A parallel launch costs ~55 us on the workqueue layer (thread wake-up): a kernel goes parallel where its
-    # serial time is several times that.
-    "conv": 1 << 18,
-    "pool": 1 << 18,
-    "norm": 1 << 17,
+    # the least work (elements a call touches) for a family's parallel loop; below it the serial loop runs. A
+    # parallel launch costs ~55 us on an idle 2-core machine (workqueue layer: waking its threads) and a barrier
+    # at the end that waits for the slowest thread, so a loop goes parallel only where its serial time is about
+    # half a millisecond or more: ~1-2 ns per element for copies and activation backward, more for the
+    # exp-heavy softmax rows, the three-pass norms and the optimizer updates.
+    "conv": 1 << 19,
+    "pool": 1 << 19,
+    "norm": 1 << 18,
     "softmax": 1 << 17,
-    "elementwise": 1 << 18,
+    "elementwise": 1 << 20,
     "optim": 1 << 18,
 }
 

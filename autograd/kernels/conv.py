@@ -248,9 +248,12 @@ BLOCK_BYTES = 1 << 18
 
 
 def _batch_blocks(n: int, image_bytes: int):
-    """Batch slices whose rows take about ``BLOCK_BYTES`` per thread of the policy (at least one image each): a
-    block's copies and GEMM are split over the threads, and each thread's share stays cache-sized."""
-    step = max(1, min(n, BLOCK_BYTES * threads.get_num_threads() // max(1, image_bytes)))
+    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each): cache-resident on one thread.
+    With more threads a block's copies and its GEMM are split over them, so a block grows to 4 ``BLOCK_BYTES`` per
+    thread: a threaded GEMM and a parallel copy each end in a barrier, and fewer, larger blocks pay fewer."""
+    k = threads.get_num_threads()
+    size = BLOCK_BYTES if k == 1 else 4 * BLOCK_BYTES * k
+    step = max(1, min(n, size // max(1, image_bytes)))
     return step, [(s, min(n, s + step)) for s in range(0, n, step)]
 
 

@@ -52,8 +52,10 @@ def set_num_threads(n: int) -> None:
     """Use ``n`` threads: for the BLAS (through ``threadpoolctl``, process-wide), for the library's parallel Numba
     kernels and for its own executors."""
     global _NUM
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
     _NUM = n
     _set_blas(n)
 

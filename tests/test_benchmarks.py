@@ -224,3 +224,22 @@ def _pid_builders(engines, path):
             f.write(f"{os.getpid()}\n")
 
     return {"ours": lambda: step}
+
+
+def test_threads_option_sets_both_engines(tmp_path, monkeypatch):
+    """``--threads N``: PyTorch and ours on N threads (worker processes inherit it through the environment);
+    workload 10 times each larger workload at 1 and N threads (here N = 1: no speedup rows)."""
+    from autograd import threads
+    from benchmarks.engines import THREADS_ENV
+
+    monkeypatch.setenv(THREADS_ENV, "1")  # restored (removed) after the test
+    with threads.num_threads(threads.get_num_threads()):  # the count and the BLAS's restored after the run
+        res = cli.run(quick=True, only="10", repeats=1, out_dir=str(tmp_path), verbose=False, threads=1)
+        assert threads.get_num_threads() == 1
+    assert res["meta"]["threads"] == 1 and res["meta"]["torch_threads"] == 1
+    rows = res["results"]
+    assert rows and not [r["error"] for r in rows if r["error"]]
+    assert all(r["case"].endswith("@1 thread") and r["kind"] == "time" for r in rows)
+    assert {r["engine"] for r in rows} >= {"ours"}
+    with pytest.raises(ValueError, match="threads"):
+        cli.run(quick=True, only="10", threads=0)

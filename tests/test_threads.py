@@ -15,6 +15,7 @@ import autograd
 import nn
 import optim
 from autograd import threads
+from autograd.kernels import activation as KA
 from autograd.kernels import conv as KC
 from autograd.kernels import elementwise as KE
 from autograd.kernels import norm as KN
@@ -194,6 +195,7 @@ def test_pool_norm_softmax_elementwise_kernels_parallel_equal_serial(dtype):
     both(KE._sigmoid_kernel, lambda: (f, np.empty_like(f)))
     for k in (KE._sigmoid_backward_kernel, KE._tanh_backward_kernel, KE._relu_backward_kernel):
         both(k, lambda: (f, f * 0.3, np.empty_like(f)))
+    both(KA._erf_flat, lambda: (f, np.empty_like(f)))
 
 
 # ---- public functions: the same bits on 1 and 2 threads ----
@@ -215,13 +217,14 @@ def test_public_kernels_same_bits_on_one_and_two_threads(parallel, monkeypatch):
                 KS.log_softmax_backward(r, r, 1), KS.logsumexp(r, (1,), False),
                 *KN.normalize(x3, 1e-5), KN.normalize_backward(x3, x3, np.ones(6, np.float32)),
                 KE.sigmoid(r), KE.relu_backward(r, r - 0.5), KE.tanh_backward(r, r), KE.sigmoid_backward(r, r),
+                KA.erf(r),
                 KC.col2im(cols, x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), (16, 14)),
                 KC.im2col(x, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), (16, 14), 1),
                 KC.im2row(x, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), (16, 14))]
 
     two = run()
     calls = parallel()
-    assert calls >= 17
+    assert calls >= 18
     monkeypatch.setattr(threads, "_NUM", 1)
     one = run()
     assert parallel() == calls  # nothing parallel on one thread

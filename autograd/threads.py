@@ -13,7 +13,8 @@ The policy:
   with ``parallel=True``. Work below the family's threshold (``THRESHOLDS``, measured) runs serial; above it,
   on ``get_num_threads()`` Numba threads. Every parallel loop writes disjoint outputs and keeps each output's
   order of arithmetic, so results are bit-identical whatever the thread count. The one exception is the BLAS
-  (matrix products): OpenBLAS's results change in the last bits with its thread count.
+  (matrix products, and the convolutions built on them, whose batch blocks grow with the thread count):
+  OpenBLAS's results change in the last bits with its thread count.
 - Numba's threading layer: before its first parallel launch the library asks Numba for a fork-safe layer
   (``"forksafe"``: TBB, Intel OpenMP or Numba's workqueue; GNU OpenMP aborts a forked child), unless the user
   chose one (``NUMBA_THREADING_LAYER``). Parallel launches go through one per-process lock taken without

@@ -355,9 +355,13 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
     step, blocks = _batch_blocks(n, p * kk * xp.itemsize)
     buf = np.empty((step * p, kk), dtype=xp.dtype)
     fast = _numba_ok(xp)
+    whole = threads.get_num_threads() > 1
     for s0, e in blocks:
         drows = buf[:(e - s0) * p]
-        np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
+        if whole:  # one threaded GEMM per block, not one per image: each threaded GEMM ends in a barrier
+            np.matmul(np.ascontiguousarray(gt[s0:e]).reshape(-1, g.shape[1]), wr, out=drows)
+        else:
+            np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
         if fast:
             _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp[s0:e], stride[0], stride[1],
                           dilation[0], dilation[1], work=drows.size)
@@ -379,12 +383,17 @@ def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.
     dtype = np.result_type(x, g)
     part = np.empty((step, w_shape[0], kk), dtype=dtype)
     sums = np.empty((len(blocks), w_shape[0], kk), dtype=dtype)
+    whole = threads.get_num_threads() > 1
     for i, (s0, e) in enumerate(blocks):
         rows = buf[:e - s0]
         _copy_rows(xp, win, rows, s0, e, stride, dilation)
-        prod = part[:e - s0]
-        np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
-        np.sum(prod, axis=0, out=sums[i])
+        if whole:  # one threaded GEMM per block (g^T rows over the block's positions), not one per image
+            gb = np.ascontiguousarray(g3[s0:e].transpose(1, 0, 2)).reshape(g3.shape[1], -1)
+            np.matmul(gb, rows.reshape(-1, kk), out=sums[i])
+        else:
+            prod = part[:e - s0]
+            np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
+            np.sum(prod, axis=0, out=sums[i])
     gw = np.zeros((w_shape[0], kk), dtype=dtype)
     for i in range(len(blocks)):
         gw += sums[i]
@@ -400,7 +409,10 @@ def conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups) -> n
     cols = im2col(x, w.shape[2:], stride, padding, dilation, out_hw, groups)
     n, p = x.shape[0], out_hw[0] * out_hw[1]
     wg = w.reshape(groups, w.shape[0] // groups, -1)
-    y = np.matmul(wg, cols.reshape(groups, -1, n, p).transpose(2, 0, 1, 3))  # (N, G, O/G, P)
+    if groups == 1 and threads.get_num_threads() > 1:  # one threaded GEMM, not one per image, then to NCHW
+        y = np.ascontiguousarray((wg[0] @ cols[0]).reshape(w.shape[0], n, p).transpose(1, 0, 2))
+    else:
+        y = np.matmul(wg, cols.reshape(groups, -1, n, p).transpose(2, 0, 1, 3))  # (N, G, O/G, P)
     y = y.reshape((n, w.shape[0]) + tuple(out_hw))
     if b is not None:
         y += b.reshape(1, -1, 1, 1)
@@ -422,10 +434,11 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
 
     While the per-image products (N, O, C/g kh kw) stay under ``BATCHED_GW_BYTES``, one GEMM per image (batched
     matmul reading g in place) then a sum over images: Conv2d(1, 16, 3, p=1) on (64, 1, 28, 28) 0.29 ms vs 0.79
-    ms for one GEMM after transposing g. Otherwise g is transposed to (O, N Ho Wo) for one GEMM per group."""
+    ms for one GEMM after transposing g. Otherwise, and always on more than one thread (one threaded GEMM ends in
+    one barrier, a batch of them in one each), g is transposed to (O, N Ho Wo) for one GEMM per group."""
     cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
-    if n * o * cols.shape[1] * cols.itemsize <= BATCHED_GW_BYTES:
+    if n * o * cols.shape[1] * cols.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
         g4 = g.reshape(n, groups, o // groups, p)
         gw = np.matmul(g4, cols.reshape(groups, -1, n, p).transpose(2, 0, 3, 1)).sum(axis=0)
     else:

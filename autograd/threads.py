@@ -10,9 +10,13 @@ The policy:
   ``set_num_threads`` is called the BLAS keeps its own default (all cores, or ``OPENBLAS_NUM_THREADS``).
 - Numba kernels of the library's hot families (convolution copies, pooling, normalisation, softmax, elementwise
   backward, optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop
-  with ``parallel=True``. Work below the family's threshold (``THRESHOLDS``, measured) runs serial; above it,
-  on ``get_num_threads()`` Numba threads. Every parallel loop writes disjoint outputs and keeps each output's
-  order of arithmetic, so results are bit-identical whatever the thread count. The one exception is the BLAS
+  with ``parallel=True``. With ``PARALLEL_LOOPS`` on, work below the family's threshold (``THRESHOLDS``) runs
+  serial and above it on ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS`` is off by default: measured
+  on the 2-core machine (benchmark CNN (256,3,32,32) step, best of 6, load 3-4), all serial 861 ms, threaded
+  BLAS only 475 ms, Numba loops only 825 ms, both 2507 ms: after each threaded product OpenBLAS's workers
+  spin-wait and hold the cores the Numba threads need, so the two pools must not take turns. Every parallel
+  loop writes disjoint outputs and keeps each output's order of arithmetic, so results are bit-identical
+  whatever the thread count. The one exception is the BLAS
   (matrix products, and the convolutions built on them, whose batch blocks grow with the thread count):
   OpenBLAS's results change in the last bits with its thread count.
 - Numba's threading layer: before its first parallel launch the library asks Numba for a fork-safe layer
@@ -31,7 +35,7 @@ import os
 import threading
 import types
 
-__all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS"]
+__all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS"]
 
 
 def _default() -> int:
@@ -101,6 +105,7 @@ THRESHOLDS: dict[str, int] = {
     "optim": 1 << 18,
 }
 
+PARALLEL_LOOPS = False  # see the module docstring: on with the BLAS on one thread, or where measured to pay
 _lock = threading.Lock()
 _state = {"layer_set": False, "serial_only": False, "parallel_calls": 0}  # parallel_calls: for tests
 
@@ -155,7 +160,7 @@ class ParallelKernel:
 
     def __call__(self, *args, work: int):
         n = _NUM
-        if n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]:
+        if PARALLEL_LOOPS and n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]:
             lock = _lock
             if lock.acquire(blocking=False):
                 try:

@@ -38,6 +38,7 @@ def parallel(monkeypatch):
     for family in threads.THRESHOLDS:
         monkeypatch.setitem(threads.THRESHOLDS, family, 0)
     monkeypatch.setattr(threads, "_NUM", 2)
+    monkeypatch.setattr(threads, "PARALLEL_LOOPS", True)
     before = threads._state["parallel_calls"]
     yield lambda: threads._state["parallel_calls"] - before
 
@@ -104,6 +105,12 @@ def test_unknown_family_is_refused():
 def test_thresholds_pick_serial_or_parallel(monkeypatch):
     x = np.random.default_rng(0).standard_normal((64, 100)).astype(np.float32)
     monkeypatch.setattr(threads, "_NUM", 2)
+    monkeypatch.setattr(threads, "PARALLEL_LOOPS", False)  # the default: always the serial loops
+    before = threads._state["parallel_calls"]
+    monkeypatch.setitem(threads.THRESHOLDS, "softmax", 0)
+    KS.softmax(x, 1)
+    assert threads._state["parallel_calls"] == before
+    monkeypatch.setattr(threads, "PARALLEL_LOOPS", True)
     before = threads._state["parallel_calls"]
     monkeypatch.setitem(threads.THRESHOLDS, "softmax", x.size + 1)
     small = KS.softmax(x, 1)
@@ -321,6 +328,7 @@ from autograd import threads
 for family in threads.THRESHOLDS:
     threads.THRESHOLDS[family] = 0  # every kernel takes the parallel path, so the Numba pool is started
 threads._NUM = 2
+threads.PARALLEL_LOOPS = True
 
 def work():
     autograd.manual_seed(0)
@@ -393,6 +401,7 @@ def test_concurrent_parallel_launches_from_python_threads():
         for family in threads.THRESHOLDS:
             threads.THRESHOLDS[family] = 0
         threads._NUM = 2
+        threads.PARALLEL_LOOPS = True
         x = np.random.default_rng(0).standard_normal((400, 300)).astype(np.float32)
         out = np.empty_like(x)
         KS._softmax_rows.serial(x, out)

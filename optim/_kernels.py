@@ -22,6 +22,7 @@ default (per-tensor loop) 10.5, torch foreach 13.3, torch fused 0.64, this kerne
 ``optim.Adam.step``), the same loop with ``parallel=True`` 0.30. Each kernel is an ``autograd.threads.kernel``
 of the "optim" family: serial below its threshold, a ``prange`` over the elements above it (each element updated
 by one iteration, so the same bits on any number of threads).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

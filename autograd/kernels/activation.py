@@ -1,7 +1,8 @@
 """Activation kernels numpy lacks: the error function (for exact GELU), Numba-compiled.
 
 Pure array functions: they know nothing of Tensors or autodiff. ``erf``'s loop is an ``autograd.threads.kernel`` of
-the "elementwise" family (a ``prange`` above its threshold; the same bits on any thread count).
+the "elementwise" family (a ``prange`` above its threshold with ``threads.PARALLEL_LOOPS`` on; the same bits on
+any thread count).
 """
 
 from __future__ import annotations

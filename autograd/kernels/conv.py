@@ -17,7 +17,8 @@ order, Numba ``col2im``.
 Threads (``autograd.threads``): the GEMMs run on the BLAS at the policy's thread count (never changed here, so a
 concurrent product elsewhere keeps its bits); the copies around them (im2row, im2col, row2im, col2im, the
 transposes to NCHW) are ``threads.kernel`` loops, parallel over images or output rows above the "conv"
-threshold, each output written by one iteration, so they give the same bits on any number of threads.
+threshold when ``threads.PARALLEL_LOOPS`` is on (off by default), each output written by one iteration, so
+they give the same bits on any number of threads. On more than one thread each batch block is one GEMM.
 
 Measured on the 2-core machine (float32, one BLAS thread, load ~2): Conv2d(1, 16, 3, p=1) on (64, 1, 28, 28)
 forward 0.43 ms, weight grad 0.30; Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14) forward 2.06, input grad 1.7-2.1,

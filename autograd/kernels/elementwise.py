@@ -17,6 +17,7 @@ Measured on this machine (2 cores shared with other jobs, best of 20 calls; nump
 - ``parallel=True`` halved the backward kernels at >= 1e5 elements on an idle machine (with 8-16 ms outliers when
   both cores were busy with other processes). The kernels are ``autograd.threads.kernel`` loops of the
   "elementwise" family: serial below its threshold, ``prange`` above it (the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

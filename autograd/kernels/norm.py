@@ -13,6 +13,7 @@ time, one thread, best of 25): BatchNorm2d(32) on (64, 32, 14, 14) forward 0.16 
 (Without ``fastmath`` the Numba forward was slower than numpy: 0.72 ms vs 0.44 ms.) The loops are
 ``autograd.threads.kernel`` loops of the "norm" family: serial below its threshold, a ``prange`` over C above it
 (each C's statistics summed by one iteration in the serial order: the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ AvgPool2d(2) on the same: forward numba 1.3-2.1 ms vs numpy 7-8 ms, backward num
 so average-pool backward stays on numpy. The Numba loops are ``autograd.threads.kernel`` loops of the "pool"
 family: serial below its threshold, a ``prange`` over the (image, channel) planes above it, each plane written by
 one iteration in the serial order (the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

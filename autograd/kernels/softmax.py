@@ -20,6 +20,7 @@ Measured on this machine (2 cores shared with other jobs; best of 20 calls, micr
 as much as numpy's SIMD exp); everything else is faster. The row kernels are ``autograd.threads.kernel`` loops of
 the "softmax" family: serial below its threshold, a ``prange`` over rows above it (each row computed by one
 iteration in the serial order: the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

@@ -159,6 +159,7 @@ from .random import (
 )
 from .serialization import load, save
 from .tensor import Tensor
+from .threads import get_num_threads, set_num_threads
 from .value import Value
 from .viz import draw_graph
 

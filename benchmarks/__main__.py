@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--only 1,mlp,...] [--repeats N] [--out-dir DIR] [--mode M]``: run the suite.
+"""``python -m benchmarks [--quick] [--only 1,mlp,...] [--repeats N] [--out-dir DIR] [--mode M] [--threads N]``:
+run the suite.
 
 Runs every workload (numbers or names below) on every installed engine, prints the Markdown table, writes
 ``results.json`` and ``results.md`` to ``--out-dir`` (default ``benchmarks/results/``, git-ignored), and a full
@@ -6,6 +7,8 @@ run of every workload (no ``--quick``, no ``--only``) also writes the table to `
 A full run times each engine in its own worker processes (paired processes, ``benchmarks.worker``). ``--quick``
 is the CI smoke run: 2 repeats of one call, smaller shapes and sweeps, all in one process; it checks that the
 suite runs, not any speed, and prints no ratios and no target verdicts (``met`` is None in its JSON).
+``--threads N`` runs both engines on N threads (``torch.set_num_threads(N)``,
+``autograd.set_num_threads(N)``) and is the N of workload 11's 1 -> N scaling rows.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import platform
 import sys
 import time
 
-from . import adam, cnn, coldstart, ddp, lstm, matmul, mlp, overhead, scalar, scaling, transformer
-from .engines import OPTIONAL, TORCH_THREADS, available, versions
+from . import adam, cnn, coldstart, ddp, larger, lstm, matmul, mlp, overhead, scalar, scaling, transformer
+from .engines import OPTIONAL, THREADS_ENV, TORCH_THREADS, available, versions
 from .harness import Config
 from .report import markdown, write
 
@@ -29,7 +32,7 @@ WORKLOADS = [
     ("1", "overhead", overhead), ("2", "mlp", mlp), ("3", "cnn", cnn), ("4", "lstm", lstm),
     ("5", "transformer", transformer), ("6", "adam", adam), ("7", "scalar", scalar), ("8", "matmul", matmul),
     ("9", "scaling", scaling), ("cold", "coldstart", coldstart),
-    ("10", "ddp", ddp),
+    ("10", "ddp", ddp), ("11", "larger", larger),
 ]
 
 
@@ -47,24 +50,31 @@ def select(only: str | None) -> list:
 
 def run(quick: bool = False, only: str | None = None, repeats: int | None = None,
         out_dir: str | None = None, results_md: str | None = None, verbose: bool = True,
-        torch_threads: int = TORCH_THREADS, mode: str | None = None) -> dict:
+        torch_threads: int = TORCH_THREADS, mode: str | None = None, threads: int | None = None) -> dict:
     """Run the chosen workloads; return ``{"meta", "results", "paths"}``. ``results_md`` defaults to
     ``benchmarks/RESULTS.md`` for a full run of every workload (``""`` to not write it); a quick run or an
     ``--only`` selection does not write it.
-    ``mode``: "processes" (paired processes, the default of a full run) or "inprocess" (default of --quick)."""
+    ``mode``: "processes" (paired processes, the default of a full run) or "inprocess" (default of --quick).
+    ``threads``: both engines on that many threads (PyTorch's count overrides ``torch_threads``)."""
     if mode is None:
         mode = "inprocess" if quick else "processes"
     if mode not in ("processes", "inprocess"):
         raise ValueError(f"mode must be 'processes' or 'inprocess', got {mode!r}")
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        torch_threads = threads
+        os.environ[THREADS_ENV] = str(threads)  # worker processes inherit it (benchmarks.engines)
     engines = available(torch_threads=torch_threads)
     cfg = Config.make(quick=quick, repeats=repeats, engines=engines, isolate=mode == "processes",
-                      torch_threads=torch_threads)
+                      torch_threads=torch_threads, threads=threads)
     load0 = os.getloadavg()
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "quick": quick, "repeats": cfg.repeats, "processes": cfg.processes, "mode": mode,
         "python": platform.python_version(),
         "versions": versions(engines), "cpus": os.cpu_count(), "torch_threads": torch_threads,
+        "threads": cfg.threads,
         "engines": sorted(engines), "missing": [e for e in OPTIONAL if e not in engines],
         "gc": "enabled; gc.collect() before every timed run", "loadavg_before": " ".join(f"{x:.2f}" for x in load0),
     }
@@ -100,9 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=("processes", "inprocess"),
                     help="engines in paired worker processes (default of a full run) or all in this process "
                          "(default of --quick)")
+    ap.add_argument("--threads", type=int,
+                    help="run both engines on N threads (autograd.set_num_threads, torch.set_num_threads); the N of "
+                         "workload 11's 1 -> N scaling (default: the cores this process may use)")
     args = ap.parse_args(argv)
     out = run(args.quick, args.only, args.repeats, args.out_dir, torch_threads=args.torch_threads,
-              mode=args.mode)
+              mode=args.mode, threads=args.threads)
     print(markdown(out["results"], out["meta"]))
     print(f"wrote {', '.join(out['paths'].values())} in {out['meta']['seconds']} s", file=sys.stderr)
     return 0

@@ -1,16 +1,16 @@
 """Standalone profile of workload 3 (the CNN training step) piece by piece, ours against PyTorch.
 
-    python benchmarks/cnn_profile.py [--repeats 30] [--rounds 5] [--torch-threads 2] [--no-torch] [--two-threads]
+    python benchmarks/cnn_profile.py [--repeats 30] [--rounds 5] [--torch-threads 2] [--no-torch] [--threads N]
 
 Pieces (float32, the benchmark's shapes): each conv's forward / input grad / weight grad through the dispatching
 kernel and through the column (im2col) reference, max-pool forward/backward, and the same pieces in PyTorch
 (``torch.nn.functional`` + ``torch.autograd.grad``); then the whole step (zero_grad, forward, loss, backward,
 SGD momentum step) for both, interleaved round by round so a loaded machine hurts both alike. Times are the best
 of ``--repeats`` calls: wall (perf_counter) and CPU of this process (process_time, all threads), plus the minor
-page faults per step (glibc heap churn shows up there). ``--two-threads`` sets ``autograd.kernels.conv.TWO_THREADS``
-(the row kernels' batch blocks on two threads). In one process, PyTorch's and OpenBLAS's idle worker threads
-spin and take CPU from ours: for the whole step of ours alone use ``--no-torch``. Not part of
-``python -m benchmarks``.
+page faults per step (glibc heap churn shows up there). ``--threads N`` calls ``autograd.set_num_threads(N)``
+(the BLAS and the parallel kernels; default: the library's policy). In one process, PyTorch's and OpenBLAS's
+idle worker threads spin and take CPU from ours: for the whole step of ours alone use ``--no-torch``. Not part
+of ``python -m benchmarks``.
 """
 
 from __future__ import annotations
@@ -123,12 +123,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--torch-threads", type=int, default=2)
     ap.add_argument("--no-torch", action="store_true")
-    ap.add_argument("--two-threads", action="store_true", help="row conv kernels' batch blocks on two threads")
+    ap.add_argument("--threads", type=int, help="autograd.set_num_threads(N) (default: the library's policy)")
     args = ap.parse_args()
-    if args.two_threads:
-        from autograd.kernels import conv as K
+    if args.threads:
+        import autograd
 
-        K.TWO_THREADS = True
+        autograd.set_num_threads(args.threads)
     torch = None
     if not args.no_torch:
         import torch

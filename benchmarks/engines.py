@@ -1,7 +1,10 @@
 """Which engines are installed: ours always; PyTorch, micrograd, tinygrad and JAX when they import.
 
 PyTorch runs with ``torch.set_num_threads(2)`` (the machine's cores; the same as numpy's OpenBLAS pool).
-An engine that is not installed is simply absent from the returned dict, and every workload skips it.
+With ``python -m benchmarks --threads N`` both engines run on N threads: PyTorch through ``torch_threads`` and ours
+through ``autograd.set_num_threads(N)``, read from the environment variable ``THREADS_ENV`` names, so that worker
+processes started by the suite inherit it. An engine that is not installed is simply absent from the returned
+dict, and every workload skips it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 __all__ = ["available", "versions", "TORCH_THREADS"]
 
 TORCH_THREADS = 2
+THREADS_ENV = "AUTOGRAD_BENCH_THREADS"
 OPTIONAL = ("torch", "micrograd", "tinygrad", "jax")
 
 
@@ -37,6 +41,8 @@ def available(only: tuple[str, ...] | None = None, torch_threads: int = TORCH_TH
 
     import autograd
 
+    if os.environ.get(THREADS_ENV):
+        autograd.set_num_threads(int(os.environ[THREADS_ENV]))
     found = {"ours": autograd, "numpy": numpy}
     for name in OPTIONAL:
         if only is not None and name not in only:

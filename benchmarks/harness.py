@@ -46,16 +46,22 @@ class Config:
     processes: int = 3  # worker processes per engine when isolated, used round-robin
     settle: float = 1.0  # seconds of pause before each isolated run: the previous engine's thread pools sleep
     torch_threads: int = 2
+    threads: int = 1  # N of the thread-scaling workload (``--threads``; default the cores this process may use)
     engines: dict = field(default_factory=dict)  # name -> module, from benchmarks.engines.available()
 
     @classmethod
     def make(cls, quick: bool = False, repeats: int | None = None, engines: dict | None = None,
-             isolate: bool = False, torch_threads: int = 2) -> Config:
+             isolate: bool = False, torch_threads: int = 2, threads: int | None = None) -> Config:
         if quick:
             cfg = cls(quick=True, repeats=2, warmup=1, min_run=0.001, processes=1, settle=0.3)
         else:
             cfg = cls()
         cfg.isolate, cfg.torch_threads = isolate, torch_threads
+        if threads is None:
+            from autograd.threads import get_num_threads
+
+            threads = get_num_threads()
+        cfg.threads = threads
         if repeats is not None:
             if repeats < 1:
                 raise ValueError(f"repeats must be >= 1, got {repeats}")

@@ -40,7 +40,9 @@ def markdown(rows: list[dict], meta: dict) -> str:
     lines.append(f"Run {meta['date']} ({'quick smoke run' if meta['quick'] else 'full run'}) with "
                  + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + f"; Python {meta['python']}.")
     lines.append(f"Machine: {meta['cpus']} CPUs, load average {meta['loadavg_before']} before and "
-                 f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}. Engines: "
+                 f"{meta['loadavg_after']} after; PyTorch threads {meta['torch_threads']}"
+                 + (f", ours {meta['threads']} (workload 11: 1 and {meta['threads']})" if meta.get("threads") else "")
+                 + ". Engines: "
                  f"{', '.join(meta['engines'])}; not installed: {', '.join(meta['missing']) or 'none'}.")
     how = _how(meta)
     lines.append(f"Each time is the median of {meta['repeats']} runs (min–max beside it) after warm-up; engines "

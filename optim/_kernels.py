@@ -19,14 +19,18 @@ checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing (measure
 Measured with ``benchmarks/optim_kernels.py`` (Adam, 10 params x 100,000 float32, median ms per step, on the
 2 shared cores with load average ~9 from other jobs): naive per-array numpy 13.5, our numpy rule 10.2, torch
 default (per-tensor loop) 10.5, torch foreach 13.3, torch fused 0.64, this kernel 0.45 (0.55 through
-``optim.Adam.step``), the same loop with ``parallel=True`` 0.30. The kernels stay serial: parallel loops gave
-multi-ms outliers when the cores are busy (see ``autograd/kernels/elementwise.py``).
+``optim.Adam.step``), the same loop with ``parallel=True`` 0.30. Each kernel is an ``autograd.threads.kernel``
+of the "optim" family: serial below its threshold, a ``prange`` over the elements above it (each element updated
+by one iteration, so the same bits on any number of threads).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from autograd import threads
 
 __all__ = ["fits", "adam", "sgd_momentum", "adagrad", "rmsprop", "nadam", "radam", "adamax", "adadelta", "lion",
            "momentum", "asgd", "rprop"]
@@ -73,10 +77,10 @@ def _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2):  # pragma:
     return m, v
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay,
                  decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize, decoupled):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         if amsgrad:
@@ -98,13 +102,14 @@ def adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: n
     mx = max_exp_avg_sq if amsgrad else exp_avg_sq
     _adam_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), mx.reshape(-1),
                  dt(1 - beta1), dt(1 - (1 - beta1)), dt(beta2), dt(1 - beta2), dt(eps), dt(weight_decay),
-                 dt(1 - lr * weight_decay), dt(step_size), dt(bias_correction2**0.5), amsgrad, maximize, decoupled)
+                 dt(1 - lr * weight_decay), dt(step_size), dt(bias_correction2**0.5), amsgrad, maximize, decoupled,
+                 work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _sgd_momentum_kernel(param, grad, buf, lr, momentum, dampening_w, weight_decay, first, nesterov,
                          maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         if first:
             b = g
@@ -123,12 +128,12 @@ def sgd_momentum(param: np.ndarray, grad: np.ndarray, buf: np.ndarray, first: bo
     """One fused SGD-with-momentum step (``first``: the buffer is initialised to the gradient, as PyTorch)."""
     dt = param.dtype.type
     _sgd_momentum_kernel(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), dt(lr), dt(momentum),
-                         dt(1 - dampening), dt(weight_decay), first, nesterov, maximize)
+                         dt(1 - dampening), dt(weight_decay), first, nesterov, maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _adagrad_kernel(param, grad, state_sum, clr, eps, weight_decay, maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         s = state_sum[i] + g * g
         state_sum[i] = s
@@ -140,13 +145,13 @@ def adagrad(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, clr: flo
     """One fused Adagrad step (``clr``: the decayed learning rate of this step)."""
     dt = param.dtype.type
     _adagrad_kernel(param.reshape(-1), grad.reshape(-1), state_sum.reshape(-1), dt(clr), dt(eps), dt(weight_decay),
-                    maximize)
+                    maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _rmsprop_kernel(param, grad, square_avg, grad_avg, buf, lr, alpha, w, one_minus_w, eps, weight_decay,
                     momentum, centered, use_momentum, maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         sa = square_avg[i] * alpha + (w * g) * g
         square_avg[i] = sa
@@ -177,13 +182,13 @@ def rmsprop(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, grad_av
     b = buf if momentum > 0 else square_avg
     _rmsprop_kernel(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), ga.reshape(-1), b.reshape(-1),
                     dt(lr), dt(alpha), dt(1 - alpha), dt(1 - (1 - alpha)), dt(eps), dt(weight_decay), dt(momentum),
-                    centered, momentum > 0, maximize)
+                    centered, momentum > 0, maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _nadam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, bias_correction2, eps, weight_decay,
                   decay_factor, c_grad, c_avg, maximize, decoupled):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         denom = np.sqrt(v / bias_correction2) + eps
@@ -197,13 +202,13 @@ def nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
     dt = param.dtype.type
     _nadam_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), dt(1 - beta1),
                   dt(1 - (1 - beta1)), dt(beta2), dt(1 - beta2), dt(bias_correction2), dt(eps), dt(weight_decay),
-                  dt(1 - lr * weight_decay), dt(c_grad), dt(c_avg), maximize, decoupled)
+                  dt(1 - lr * weight_decay), dt(c_grad), dt(c_avg), maximize, decoupled, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _radam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay, decay_factor,
                   lr, bias_correction1, bias_correction2_sqrt, rect, rectify, maximize, decoupled):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         m_hat = m / bias_correction1
@@ -220,13 +225,14 @@ def radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
     dt = param.dtype.type
     _radam_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), dt(1 - beta1),
                   dt(1 - (1 - beta1)), dt(beta2), dt(1 - beta2), dt(eps), dt(weight_decay), dt(1 - lr * weight_decay),
-                  dt(lr), dt(bias_correction1), dt(bias_correction2**0.5), dt(rect), rectify, maximize, decoupled)
+                  dt(lr), dt(bias_correction1), dt(bias_correction2**0.5), dt(rect), rectify, maximize, decoupled,
+                  work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _adamax_kernel(param, grad, exp_avg, exp_inf, w1, one_minus_w1, beta2, eps, weight_decay, neg_clr,
                    maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         m = _lerp(exp_avg[i], g, w1, one_minus_w1)
         exp_avg[i] = m
@@ -242,12 +248,12 @@ def adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, 
     """One fused Adamax step (``clr`` = lr / (1 - beta1^t))."""
     dt = param.dtype.type
     _adamax_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_inf.reshape(-1), dt(1 - beta1),
-                   dt(1 - (1 - beta1)), dt(beta2), dt(eps), dt(weight_decay), dt(-clr), maximize)
+                   dt(1 - (1 - beta1)), dt(beta2), dt(eps), dt(weight_decay), dt(-clr), maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _adadelta_kernel(param, grad, square_avg, acc_delta, lr, rho, w, eps, weight_decay, maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         sa = square_avg[i] * rho + (w * g) * g
         square_avg[i] = sa
@@ -260,13 +266,13 @@ def adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, max
     """One fused Adadelta step."""
     dt = param.dtype.type
     _adadelta_kernel(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1), dt(lr),
-                     dt(rho), dt(1 - rho), dt(eps), dt(weight_decay), maximize)
+                     dt(rho), dt(1 - rho), dt(eps), dt(weight_decay), maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _lion_kernel(param, grad, exp_avg, lr, beta1, w1, beta2, w2, weight_decay, decay_factor,
                  maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         m = exp_avg[i]
         c = beta1 * m + w1 * g
@@ -281,12 +287,12 @@ def lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize) -> None
     """One fused Lion step."""
     dt = param.dtype.type
     _lion_kernel(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), dt(lr), dt(beta1), dt(1 - beta1),
-                 dt(beta2), dt(1 - beta2), dt(weight_decay), dt(1 - lr * weight_decay), maximize)
+                 dt(beta2), dt(1 - beta2), dt(weight_decay), dt(1 - lr * weight_decay), maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _momentum_kernel(param, grad, velocity, lr, beta, w, weight_decay):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g = grad[i]
         p = param[i]
         if weight_decay != 0:
@@ -300,12 +306,12 @@ def momentum(param, grad, velocity, lr, beta, weight_decay) -> None:
     """One fused EMA-momentum step (``optim.Momentum``)."""
     dt = param.dtype.type
     _momentum_kernel(param.reshape(-1), grad.reshape(-1), velocity.reshape(-1), dt(lr), dt(beta), dt(1 - beta),
-                     dt(weight_decay))
+                     dt(weight_decay), work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _asgd_kernel(param, grad, ax, eta, decay_factor, mu, weight_decay, average, maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         p = p * decay_factor
         p = p - eta * g
@@ -320,13 +326,13 @@ def asgd(param, grad, ax, eta, lambd, mu, weight_decay, maximize) -> None:
     """One fused ASGD step (``eta``, ``mu``: this step's values of the scalar state)."""
     dt = param.dtype.type
     _asgd_kernel(param.reshape(-1), grad.reshape(-1), ax.reshape(-1), dt(eta), dt(1 - lambd * eta), dt(mu),
-                 dt(weight_decay), mu != 1, maximize)
+                 dt(weight_decay), mu != 1, maximize, work=param.size)
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("optim", error_model="numpy")
 def _rprop_kernel(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, one, zero,
                   maximize):  # pragma: no cover
-    for i in range(param.size):
+    for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         s = g * prev[i]
         factor = etaplus if s > 0 else (etaminus if s < 0 else one)
@@ -346,4 +352,4 @@ def rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_s
     """One fused Rprop step."""
     dt = param.dtype.type
     _rprop_kernel(param.reshape(-1), grad.reshape(-1), prev.reshape(-1), step_size.reshape(-1), dt(etaminus),
-                  dt(etaplus), dt(step_size_min), dt(step_size_max), dt(1), dt(0), maximize)
+                  dt(etaplus), dt(step_size_min), dt(step_size_max), dt(1), dt(0), maximize, work=param.size)

@@ -17,7 +17,8 @@ from benchmarks import harness, report
 from benchmarks.engines import available
 
 FAMILIES = ["1 per-op overhead", "2 MLP step", "3 CNN step", "4 LSTM fwd+bwd", "5 Transformer fwd+bwd",
-            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start", "10 data parallel"]
+            "6 Adam step", "7 scalar Value MLP", "8 matmul", "9 scaling", "cold start", "10 data parallel",
+            "11 larger, threads"]
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +248,22 @@ def test_full_report_keeps_its_verdicts():
     rows, meta = _rows_and_meta(quick=False)
     text = report.markdown(rows, meta)
     assert "SMOKE" not in text and "| met |" in text and "**no**" in text and "1.01" in text
+
+
+def test_threads_option_sets_both_engines(tmp_path, monkeypatch):
+    """``--threads N``: PyTorch and ours on N threads (worker processes inherit it through the environment);
+    workload 11 times each larger workload at 1 and N threads (here N = 1: no speedup rows)."""
+    from autograd import threads
+    from benchmarks.engines import THREADS_ENV
+
+    monkeypatch.setenv(THREADS_ENV, "1")  # restored (removed) after the test
+    with threads.num_threads(threads.get_num_threads()):  # the count and the BLAS's restored after the run
+        res = cli.run(quick=True, only="11", repeats=1, out_dir=str(tmp_path), verbose=False, threads=1)
+        assert threads.get_num_threads() == 1
+    assert res["meta"]["threads"] == 1 and res["meta"]["torch_threads"] == 1
+    rows = res["results"]
+    assert rows and not [r["error"] for r in rows if r["error"]]
+    assert all(r["case"].endswith("@1 thread") and r["kind"] == "time" for r in rows)
+    assert {r["engine"] for r in rows} >= {"ours"}
+    with pytest.raises(ValueError, match="threads"):
+        cli.run(quick=True, only="11", threads=0)

@@ -1,6 +1,8 @@
 """Activation kernels numpy lacks: the error function (for exact GELU), Numba-compiled.
 
-Pure array functions: they know nothing of Tensors or autodiff.
+Pure array functions: they know nothing of Tensors or autodiff. ``erf``'s loop is an ``autograd.threads.kernel`` of
+the "elementwise" family (a ``prange`` above its threshold with ``threads.PARALLEL_LOOPS`` on; the same bits on
+any thread count).
 """
 
 from __future__ import annotations
@@ -8,12 +10,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import prange
+
+from .. import threads
 
 
-@njit(cache=True)
-def _erf_flat(x, out):
-    for i in range(x.size):
+@threads.kernel("elementwise")
+def _erf_flat(x, out):  # pragma: no cover - compiled
+    for i in prange(x.size):
         out[i] = math.erf(x[i])
 
 
@@ -23,7 +27,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     if x.dtype in (np.float32, np.float64):
         flat = np.ascontiguousarray(x).reshape(-1)
         out = np.empty_like(flat)
-        _erf_flat(flat, out)
+        _erf_flat(flat, out, work=out.size)
         return out.reshape(x.shape)
     return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype if x.dtype.kind == "f" else np.float32)
 

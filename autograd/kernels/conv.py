@@ -12,33 +12,30 @@ d rows[n] = g[n]^T @ w_rows (per-image GEMMs batched by numpy's matmul, g read i
 channels-last ``row2im``. The row kernels run a batch block at a time (rows of about ``BLOCK_BYTES`` in a reused
 buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and C_in < 4 where im2row would copy
 single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, per-(image, group) GEMMs batched so y lands in NCHW
-order, Numba ``col2im``. The public kernels run their GEMMs on one BLAS thread (``_blas.one_thread``: why there).
+order, Numba ``col2im``.
 
-Measured (float32, wall, best of 25, one BLAS thread, machine load ~2), this version vs the single-GEMM im2col
-version it replaced (which ran OpenBLAS on 2 threads) vs PyTorch (2 threads): Conv2d(1, 16, 3, p=1) on
-(64, 1, 28, 28) forward 0.43 / 0.74 / 0.19 ms, weight grad 0.30 / 0.80 / 0.18; Conv2d(16, 32, 3, p=1) on
-(64, 16, 14, 14) forward 2.06 / 1.67-2.5 / 0.81, input grad 1.7-2.1 / 2.2-11.9 / 0.75, weight grad 1.7 / 2.3-3.7
-/ 0.67 (the ranges are the 2-thread BLAS runs' spread).
-Batch blocks on two Python threads (``_run_blocks``, ``TWO_THREADS``) are written and tested but off by default:
-they halve the conv GEMM pieces alone but lose in the CNN step while an OpenBLAS worker spins (see there). Not
-kept: the forward's rows kept for the weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for
-the row forward (2.6 vs 2.0 ms); a Numba direct convolution for C_in = 1 (row-wise FMAs into the NCHW output:
-4.2 ms vs 0.43, not vectorised). Earlier: Numba direct-convolution loops were 3-15x slower than im2col + BLAS and
-a Numba im2col slower than numpy's strided copy; the serial Numba col2im beats numpy's kh * kw strided adds
-(3.5 ms vs 4.5 ms). ``col2im_numpy``, ``row2im_numpy`` and the column kernels are the references the fast paths
-are tested against.
+Threads (``autograd.threads``): the GEMMs run on the BLAS at the policy's thread count (never changed here, so a
+concurrent product elsewhere keeps its bits); the copies around them (im2row, im2col, row2im, col2im, the
+transposes to NCHW) are ``threads.kernel`` loops, parallel over images or output rows above the "conv"
+threshold when ``threads.PARALLEL_LOOPS`` is on (off by default), each output written by one iteration, so
+they give the same bits on any number of threads. On more than one thread each batch block is one GEMM.
+
+Measured on the 2-core machine (float32, one BLAS thread, load ~2): Conv2d(1, 16, 3, p=1) on (64, 1, 28, 28)
+forward 0.43 ms, weight grad 0.30; Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14) forward 2.06, input grad 1.7-2.1,
+weight grad 1.7 (PyTorch on 2 threads: 0.19, 0.18, 0.81, 0.75, 0.67). Not kept: the forward's rows kept for the
+weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for the row forward (2.6 vs 2.0 ms); a Numba direct
+convolution for C_in = 1 (4.2 ms vs 0.43, not vectorised); Numba direct-convolution loops (3-15x slower than
+im2col + BLAS). The serial Numba col2im beats numpy's kh * kw strided adds (3.5 ms vs 4.5 ms). ``col2im_numpy``,
+``row2im_numpy`` and the column kernels are the references the fast paths are tested against.
 """
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
-from numba import njit
+from numba import prange
 from numpy.lib.stride_tricks import as_strided
 
-from ._blas import one_thread
+from .. import threads
 
 
 def _pad(x: np.ndarray, padding, extra_hw=(0, 0)) -> np.ndarray:
@@ -76,9 +73,14 @@ def windows(xp: np.ndarray, k_hw, stride, dilation, out_hw) -> np.ndarray:
 def im2col(x, k_hw, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """(groups, C/groups * kh * kw, N * Ho * Wo): one column per output position."""
     xp = _pad(x, padding, _extra(x.shape[2:], k_hw, stride, padding, dilation, out_hw))
-    win = windows(xp, k_hw, stride, dilation, out_hw)  # N C kh kw Ho Wo
     n, c = x.shape[:2]
-    cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))
+    if _numba_ok(xp):
+        cols = np.empty((c, k_hw[0], k_hw[1], n, out_hw[0], out_hw[1]), dtype=xp.dtype)
+        _im2col_numba(np.ascontiguousarray(xp), cols, stride[0], stride[1], dilation[0], dilation[1],
+                      work=cols.size)
+    else:
+        win = windows(xp, k_hw, stride, dilation, out_hw)  # N C kh kw Ho Wo
+        cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))
     return cols.reshape(groups, (c // groups) * k_hw[0] * k_hw[1], n * out_hw[0] * out_hw[1])
 
 
@@ -113,11 +115,29 @@ def _from_gemm(yg: np.ndarray, n: int, out_hw) -> np.ndarray:
 
 
 # ---- numba ----
-@njit(cache=True)
-def _col2im_numba(cols, xp, sh, sw, dh, dw):
-    """xp[n, c, y s + i d, z s + j d] += cols[c, i, j, n, y, z] (one pass, no temporaries)."""
+@threads.kernel("conv")
+def _im2col_numba(xp, cols, sh, sw, dh, dw):  # pragma: no cover - compiled
+    """cols[c, i, j, n, y, z] = xp[n, c, y s + i d, z s + j d] (parallel over (c, i, j) rows and images)."""
     c, kh, kw, n, ho, wo = cols.shape
-    for b in range(n):
+    for t in prange(c * kh * kw * n):
+        b = t % n
+        r = t // n
+        j = r % kw
+        i = (r // kw) % kh
+        ch = r // (kw * kh)
+        for y in range(ho):
+            row = y * sh + i * dh
+            for z in range(wo):
+                cols[ch, i, j, b, y, z] = xp[b, ch, row, z * sw + j * dw]
+    return cols
+
+
+@threads.kernel("conv")
+def _col2im_numba(cols, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
+    """xp[n, c, y s + i d, z s + j d] += cols[c, i, j, n, y, z] (one pass, no temporaries; parallel over images,
+    each image's sums in the serial order)."""
+    c, kh, kw, n, ho, wo = cols.shape
+    for b in prange(n):
         for ch in range(c):
             for i in range(kh):
                 for j in range(kw):
@@ -142,7 +162,7 @@ def col2im(cols, x_shape, k_hw, stride, padding, dilation, out_hw) -> np.ndarray
     eh, ew = _extra((h, w), k_hw, stride, padding, dilation, out_hw)
     xp = np.zeros((n, c, h + pt + pb + eh, w + pl + pr + ew), dtype=cols.dtype)
     cols = np.ascontiguousarray(cols).reshape(c, k_hw[0], k_hw[1], n, out_hw[0], out_hw[1])
-    _col2im_numba(cols, xp, stride[0], stride[1], dilation[0], dilation[1])
+    _col2im_numba(cols, xp, stride[0], stride[1], dilation[0], dilation[1], work=cols.size)
     return xp[:, :, pt:pt + h, pl:pl + w]
 
 
@@ -171,30 +191,52 @@ def _row_windows(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
     return _padded_row_windows(x, k_hw, stride, padding, dilation, out_hw)[1]
 
 
-@njit(cache=True, nogil=True)
-def _im2row_numba(xp, rows, s0, sh, sw, dh, dw):
-    """rows[b, y, z, i, j, c] = xp[s0 + b, y s + i d, z s + j d, c] (xp padded channels-last; runs of C floats).
-    Unlike numpy's copy from the strided window view, it releases the GIL, so two threads can copy at once."""
+@threads.kernel("conv")
+def _im2row_numba(xp, rows, s0, sh, sw, dh, dw):  # pragma: no cover - compiled
+    """rows[b, y, z, i, j, c] = xp[s0 + b, y s + i d, z s + j d, c] (xp padded channels-last; runs of C floats;
+    parallel over (image, output row))."""
     nb, ho, wo, kh, kw, c = rows.shape
-    for b in range(nb):
-        for y in range(ho):
-            for z in range(wo):
-                for i in range(kh):
-                    r = y * sh + i * dh
-                    for j in range(kw):
-                        q = z * sw + j * dw
-                        for ch in range(c):
-                            rows[b, y, z, i, j, ch] = xp[s0 + b, r, q, ch]
+    for t in prange(nb * ho):
+        b = t // ho
+        y = t % ho
+        for z in range(wo):
+            for i in range(kh):
+                r = y * sh + i * dh
+                for j in range(kw):
+                    q = z * sw + j * dw
+                    for ch in range(c):
+                        rows[b, y, z, i, j, ch] = xp[s0 + b, r, q, ch]
     return rows
 
 
 def _copy_rows(xp, win, rows, s0, e, stride, dilation) -> None:
     """rows = win[s0:e] (``win`` the window view of the padded channels-last ``xp``, see ``_padded_row_windows``):
-    the nogil Numba copy for float32/float64 when blocks may run on two threads, numpy's otherwise."""
-    if TWO_THREADS and _numba_ok(xp, rows):
-        _im2row_numba(xp, rows, s0, stride[0], stride[1], dilation[0], dilation[1])
+    the Numba copy for float32/float64, numpy's otherwise."""
+    if _numba_ok(xp, rows):
+        _im2row_numba(xp, rows, s0, stride[0], stride[1], dilation[0], dilation[1], work=rows.size)
     else:
         np.copyto(rows, win[s0:e])
+
+
+@threads.kernel("conv")
+def _nhwc_to_nchw(src, dst):  # pragma: no cover - compiled
+    """dst[b, o, y, z] = src[b, y, z, o] (parallel over (image, channel))."""
+    n, ho, wo, o = src.shape
+    for t in prange(n * o):
+        b = t // o
+        ch = t % o
+        for y in range(ho):
+            for z in range(wo):
+                dst[b, ch, y, z] = src[b, y, z, ch]
+    return dst
+
+
+def _to_nchw(src, dst) -> None:
+    """dst (N, O, Ho, Wo) = src (N, Ho, Wo, O) transposed: the Numba copy for float32/float64, numpy's otherwise."""
+    if _numba_ok(src, dst) and dst.flags.c_contiguous:
+        _nhwc_to_nchw(src, dst, work=src.size)
+    else:
+        np.copyto(dst, src.transpose(0, 3, 1, 2))
 
 
 def im2row(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
@@ -207,59 +249,21 @@ BLOCK_BYTES = 1 << 18
 
 
 def _batch_blocks(n: int, image_bytes: int):
-    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each)."""
-    step = max(1, min(n, BLOCK_BYTES // max(1, image_bytes)))
+    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each): cache-resident on one thread.
+    With more threads a block's copies and its GEMM are split over them, so a block grows to 4 ``BLOCK_BYTES`` per
+    thread: a threaded GEMM and a parallel copy each end in a barrier, and fewer, larger blocks pay fewer."""
+    k = threads.get_num_threads()
+    size = BLOCK_BYTES if k == 1 else 4 * BLOCK_BYTES * k
+    step = max(1, min(n, size // max(1, image_bytes)))
     return step, [(s, min(n, s + step)) for s in range(0, n, step)]
 
 
-TWO_THREADS = True  # see ``_run_blocks``: wins when no OpenBLAS worker is left spinning (small GEMMs use one thread)
-TWO_THREADS_MIN_BYTES = 1 << 21
-_pool: list = []  # one worker thread, made on first use
-
-
-def _run_blocks(work, blocks, total_bytes: int) -> None:
-    """``work(i, s0, e, side)`` for every batch block ``i``. With ``TWO_THREADS``, more than one block and rows of at
-    least ``TWO_THREADS_MIN_BYTES`` in all: on two threads, the caller (side 0) and a worker (side 1), each taking
-    the next block until none is left (a worker that wakes late just takes fewer). Blocks write disjoint outputs;
-    the Numba im2row/row2im (nogil), the GEMMs (each on one BLAS thread) and the transposing copies release the GIL
-    (numpy's copy from the window view does not, hence ``_im2row_numba``), so the two overlap.
-
-    Measured (float32, 2 cores, load ~1): Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14) alone, forward 2.2 -> 1.3
-    ms, input grad 1.8 -> 1.0, weight grad 1.8 -> 1.1. In the benchmark CNN step it wins only if no OpenBLAS
-    worker thread is spinning: any BLAS call on 2 threads (Linear's small matmuls, outside ``one_thread``) leaves
-    one busy-waiting for ~0.1 s, i.e. through the whole step, and our worker then shares its core. In-process,
-    200 steps: Linear on 2 BLAS threads 10.3 ms serial, 11.2-11.7 ms with two threads; Linear's forward/backward
-    wrapped in ``one_thread``: 11.2-11.7 ms serial, 8.5-10.1 ms with two threads. ``python -m benchmarks --only 3``
-    (paired processes, medians): as is, 10.6-10.7 ms serial vs 12.2-16.2 with two threads; with Linear's matmuls
-    in ``one_thread`` (a copy of the tree), 10.8-11.6 serial vs 9.5-9.8 with two threads (1.20-1.30 x torch, 5
-    runs, one of 12.5 on a noisy machine). Also slower with the ``OPENBLAS_NUM_THREADS=1`` environment (10.8 ->
-    12.4 ms in-process, 11.4 -> 13.2 benchmark). So off until Linear's small matmuls run on one BLAS thread."""
-    if not TWO_THREADS or len(blocks) < 2 or total_bytes < TWO_THREADS_MIN_BYTES:
-        for i, (s0, e) in enumerate(blocks):
-            work(i, s0, e, 0)
-        return
-    if not _pool:
-        _pool.append(ThreadPoolExecutor(1, thread_name_prefix="conv"))
-    counter = itertools.count()  # next() is atomic under the GIL
-
-    def loop(side):
-        for i in iter(counter.__next__, None):
-            if i >= len(blocks):
-                return
-            work(i, blocks[i][0], blocks[i][1], side)
-
-    fut = _pool[0].submit(loop, 1)
-    try:
-        loop(0)
-    finally:
-        fut.result()
-
-
-@njit(cache=True, nogil=True)
-def _row2im_numba(rows, xp, sh, sw, dh, dw):
-    """xp[n, y s + i d, z s + j d, c] += rows[n, y, z, i, j, c] (channels-last, the inner loop contiguous)."""
+@threads.kernel("conv")
+def _row2im_numba(rows, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
+    """xp[n, y s + i d, z s + j d, c] += rows[n, y, z, i, j, c] (channels-last, the inner loop contiguous;
+    parallel over images, each image's sums in the serial order)."""
     n, ho, wo, kh, kw, c = rows.shape
-    for b in range(n):
+    for b in prange(n):
         for y in range(ho):
             for i in range(kh):
                 r = y * sh + i * dh
@@ -302,7 +306,7 @@ def row2im(rows, x_shape, k_hw, stride, padding, dilation, out_hw) -> np.ndarray
     eh, ew = _extra((h, w), k_hw, stride, padding, dilation, out_hw)
     xp = np.zeros((n, h + pt + pb + eh, w + pl + pr + ew, c), dtype=rows.dtype)
     rows = np.ascontiguousarray(rows).reshape(n, out_hw[0], out_hw[1], k_hw[0], k_hw[1], c)
-    _row2im_numba(rows, xp, stride[0], stride[1], dilation[0], dilation[1])
+    _row2im_numba(rows, xp, stride[0], stride[1], dilation[0], dilation[1], work=rows.size)
     return xp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)
 
 
@@ -313,26 +317,23 @@ def _w_rows(w: np.ndarray) -> np.ndarray:
 
 def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarray:
     """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, a batch block at a time, then a transposing copy of the
-    block to NCHW (the bias added at the end); with ``TWO_THREADS`` the blocks run on two threads (``_run_blocks``)."""
+    block to NCHW (the bias added at the end)."""
     xp, win = _padded_row_windows(x, w.shape[2:], stride, padding, dilation, out_hw)
     n, p, kk = x.shape[0], out_hw[0] * out_hw[1], int(np.prod(win.shape[3:]))
     o = w.shape[0]
     wt = _w_rows(w).T
     step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    bufs = [np.empty((step,) + win.shape[1:], dtype=x.dtype) for _ in range(1 + TWO_THREADS)]
+    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
     dtype = np.result_type(x, w)
     yr = np.empty((n * p, o), dtype=dtype)
     y = np.empty((n, o) + tuple(out_hw), dtype=dtype)
     bias = None if b is None else b.reshape(1, -1, 1, 1)
-
-    def work(_i, s0, e, side):
-        rows = bufs[side][:e - s0]
+    for s0, e in blocks:
+        rows = buf[:e - s0]
         _copy_rows(xp, win, rows, s0, e, stride, dilation)
         yb = yr[s0 * p:e * p]
         np.matmul(rows.reshape(-1, kk), wt, out=yb)
-        np.copyto(y[s0:e], yb.reshape(e - s0, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
-
-    _run_blocks(work, blocks, n * p * kk * x.itemsize)
+        _to_nchw(yb.reshape(e - s0, out_hw[0], out_hw[1], o), y[s0:e])
     if bias is not None:
         y += bias
     return y
@@ -341,8 +342,7 @@ def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarra
 def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: 1.7 ms vs 2.1 ms after a
     transposing copy of g, Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14)), then row2im (channels-last) and a
-    transposing copy to NCHW, a batch block at a time; with ``TWO_THREADS`` the blocks run on two threads
-    (``_run_blocks``)."""
+    transposing copy to NCHW, a batch block at a time."""
     n, c, h, wd = x_shape
     out_hw = g.shape[2:]
     (pt, pb), (pl, pr) = padding
@@ -354,45 +354,47 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
     wr = _w_rows(w)
     gt = g.reshape(n, g.shape[1], p).transpose(0, 2, 1)  # (N, P, O) view: g read in place, no transposing copy
     step, blocks = _batch_blocks(n, p * kk * xp.itemsize)
-    bufs = [np.empty((step * p, kk), dtype=xp.dtype) for _ in range(1 + TWO_THREADS)]
+    buf = np.empty((step * p, kk), dtype=xp.dtype)
     fast = _numba_ok(xp)
-
-    def work(_i, s0, e, side):
-        drows = bufs[side][:(e - s0) * p]
-        np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
+    whole = threads.get_num_threads() > 1
+    for s0, e in blocks:
+        drows = buf[:(e - s0) * p]
+        if whole:  # one threaded GEMM per block, not one per image: each threaded GEMM ends in a barrier
+            np.matmul(np.ascontiguousarray(gt[s0:e]).reshape(-1, g.shape[1]), wr, out=drows)
+        else:
+            np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
         if fast:
             _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp[s0:e], stride[0], stride[1],
-                          dilation[0], dilation[1])
+                          dilation[0], dilation[1], work=drows.size)
         else:
             xp[s0:e] = _row2im_padded_numpy(drows, xp[s0:e], (kh, kw), stride, dilation, out_hw)
-        np.copyto(gx[s0:e], xp[s0:e, pt:pt + h, pl:pl + wd].transpose(0, 3, 1, 2))
-
-    _run_blocks(work, blocks, n * p * kk * xp.itemsize)
+        _to_nchw(xp[s0:e, pt:pt + h, pl:pl + wd], gx[s0:e])
     return gx
 
 
 def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: gw (O, kh kw C) = sum over images of g[n] (O, Ho Wo) @ rows[n] (Ho Wo, kh kw C), a batch
     block at a time (batched matmul reading g in place: 1.6 ms vs 2.0 ms for g_rows^T @ rows on Conv2d(16, 32, 3,
-    p=1), (64, 16, 14, 14)); with ``TWO_THREADS`` the blocks run on two threads (``_run_blocks``), each block's
-    sum kept and the sums added in block order (the same result whatever the split)."""
+    p=1), (64, 16, 14, 14)), each block's sum kept and the sums added in block order."""
     xp, win = _padded_row_windows(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
     n, p, kk = x.shape[0], g.shape[2] * g.shape[3], int(np.prod(win.shape[3:]))
     g3 = g.reshape(n, g.shape[1], p)
     step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    bufs = [np.empty((step,) + win.shape[1:], dtype=x.dtype) for _ in range(1 + TWO_THREADS)]
+    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
     dtype = np.result_type(x, g)
-    parts = [np.empty((step, w_shape[0], kk), dtype=dtype) for _ in range(1 + TWO_THREADS)]
+    part = np.empty((step, w_shape[0], kk), dtype=dtype)
     sums = np.empty((len(blocks), w_shape[0], kk), dtype=dtype)
-
-    def work(i, s0, e, side):
-        rows = bufs[side][:e - s0]
+    whole = threads.get_num_threads() > 1
+    for i, (s0, e) in enumerate(blocks):
+        rows = buf[:e - s0]
         _copy_rows(xp, win, rows, s0, e, stride, dilation)
-        prod = parts[side][:e - s0]
-        np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
-        np.sum(prod, axis=0, out=sums[i])
-
-    _run_blocks(work, blocks, n * p * kk * x.itemsize)
+        if whole:  # one threaded GEMM per block (g^T rows over the block's positions), not one per image
+            gb = np.ascontiguousarray(g3[s0:e].transpose(1, 0, 2)).reshape(g3.shape[1], -1)
+            np.matmul(gb, rows.reshape(-1, kk), out=sums[i])
+        else:
+            prod = part[:e - s0]
+            np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
+            np.sum(prod, axis=0, out=sums[i])
     gw = np.zeros((w_shape[0], kk), dtype=dtype)
     for i in range(len(blocks)):
         gw += sums[i]
@@ -408,7 +410,10 @@ def conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups) -> n
     cols = im2col(x, w.shape[2:], stride, padding, dilation, out_hw, groups)
     n, p = x.shape[0], out_hw[0] * out_hw[1]
     wg = w.reshape(groups, w.shape[0] // groups, -1)
-    y = np.matmul(wg, cols.reshape(groups, -1, n, p).transpose(2, 0, 1, 3))  # (N, G, O/G, P)
+    if groups == 1 and threads.get_num_threads() > 1:  # one threaded GEMM, not one per image, then to NCHW
+        y = np.ascontiguousarray((wg[0] @ cols[0]).reshape(w.shape[0], n, p).transpose(1, 0, 2))
+    else:
+        y = np.matmul(wg, cols.reshape(groups, -1, n, p).transpose(2, 0, 1, 3))  # (N, G, O/G, P)
     y = y.reshape((n, w.shape[0]) + tuple(out_hw))
     if b is not None:
         y += b.reshape(1, -1, 1, 1)
@@ -430,10 +435,11 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
 
     While the per-image products (N, O, C/g kh kw) stay under ``BATCHED_GW_BYTES``, one GEMM per image (batched
     matmul reading g in place) then a sum over images: Conv2d(1, 16, 3, p=1) on (64, 1, 28, 28) 0.29 ms vs 0.79
-    ms for one GEMM after transposing g. Otherwise g is transposed to (O, N Ho Wo) for one GEMM per group."""
+    ms for one GEMM after transposing g. Otherwise, and always on more than one thread (one threaded GEMM ends in
+    one barrier, a batch of them in one each), g is transposed to (O, N Ho Wo) for one GEMM per group."""
     cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
-    if n * o * cols.shape[1] * cols.itemsize <= BATCHED_GW_BYTES:
+    if n * o * cols.shape[1] * cols.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
         g4 = g.reshape(n, groups, o // groups, p)
         gw = np.matmul(g4, cols.reshape(groups, -1, n, p).transpose(2, 0, 3, 1)).sum(axis=0)
     else:
@@ -459,23 +465,20 @@ def use_rows(c_in: int, groups: int) -> bool:
 
 def conv2d_forward(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """y = conv(x, w) + b in (N, O, Ho, Wo)"""
-    with one_thread():
-        if use_rows(x.shape[1], groups):
-            return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw)
-        return conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups)
+    if use_rows(x.shape[1], groups):
+        return conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw)
+    return conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups)
 
 
 def conv2d_backward_input(g, w, x_shape, stride, padding, dilation, groups) -> np.ndarray:
     """The adjoint of the convolution in x (= the transposed convolution of g with w), (N, C, H, W)."""
-    with one_thread():
-        if use_rows(x_shape[1], groups):
-            return conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation)
-        return conv2d_backward_input_cols(g, w, x_shape, stride, padding, dilation, groups)
+    if use_rows(x_shape[1], groups):
+        return conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation)
+    return conv2d_backward_input_cols(g, w, x_shape, stride, padding, dilation, groups)
 
 
 def conv2d_backward_weight(x, g, w_shape, stride, padding, dilation, groups) -> np.ndarray:
     """The adjoint of the convolution in w, (O, C / groups, kh, kw)"""
-    with one_thread():
-        if use_rows(x.shape[1], groups):
-            return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation)
-        return conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups)
+    if use_rows(x.shape[1], groups):
+        return conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation)
+    return conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups)

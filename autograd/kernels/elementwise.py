@@ -14,15 +14,18 @@ Measured on this machine (2 cores shared with other jobs, best of 20 calls; nump
 - exp, log and tanh themselves stay numpy: numpy's are AVX-512 SIMD, Numba's np.exp/np.log/np.tanh are scalar
   libm calls here (no SVML): at 1e6 float32 exp 431 us (numpy) vs 2.3 ms, log 365 us vs 2.6 ms, tanh 352 us vs
   37 ms. (``fexp`` matches numpy's exp alone: 447 vs 434 us; it pays only when fused with other work.)
-- ``parallel=True`` halved the backward kernels at >= 1e5 elements on an idle machine but gave 8-16 ms outliers
-  when both cores were busy (thread pools contending with BLAS and other processes): the kernels are serial.
+- ``parallel=True`` halved the backward kernels at >= 1e5 elements on an idle machine (with 8-16 ms outliers when
+  both cores were busy with other processes). The kernels are ``autograd.threads.kernel`` loops of the
+  "elementwise" family: serial below its threshold, ``prange`` above it (the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import prange
 
+from .. import threads
 from ._fastexp import as_type_of, fexp
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -38,39 +41,39 @@ def _fits(*arrays) -> bool:
 
 
 # ---- Numba kernels on flat arrays ----
-@njit(cache=True, error_model="numpy")
+@threads.kernel("elementwise", error_model="numpy")
 def _sigmoid_kernel(x, out):  # pragma: no cover - compiled
     one = as_type_of(x, 1.0)
-    for i in range(x.size):
+    for i in prange(x.size):
         e = fexp(-abs(x[i]))
         r = one / (one + e)
         out[i] = r if x[i] >= 0 else e * r
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("elementwise", error_model="numpy")
 def _sigmoid_backward_kernel(g, y, out):  # pragma: no cover - compiled
     one = as_type_of(g, 1.0)
-    for i in range(g.size):
+    for i in prange(g.size):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("elementwise", error_model="numpy")
 def _tanh_backward_kernel(g, y, out):  # pragma: no cover - compiled
     one = as_type_of(g, 1.0)
-    for i in range(g.size):
+    for i in prange(g.size):
         out[i] = g[i] * (one - y[i] * y[i])
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("elementwise", error_model="numpy")
 def _relu_backward_kernel(g, y, out):  # pragma: no cover - compiled
     zero = as_type_of(g, 0.0)
-    for i in range(g.size):
+    for i in prange(g.size):
         out[i] = g[i] if y[i] > zero else zero
 
 
 def _run(kernel, *arrays) -> np.ndarray:
     out = np.empty_like(arrays[0])
-    kernel(*[a.reshape(-1) for a in arrays], out.reshape(-1))
+    kernel(*[a.reshape(-1) for a in arrays], out.reshape(-1), work=out.size)
     return out
 
 

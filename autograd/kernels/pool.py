@@ -7,17 +7,21 @@ Indices follow PyTorch: the flat position ``r * W + q`` of the maximum inside it
 The Numba loops are the default for float32/float64 where they win; the numpy versions (strided window views)
 are the reference. Measured (float32, CPU time, one thread, best of 25) on the benchmark CNN's shapes:
 MaxPool2d(2) on (64, 16, 28, 28): forward numba 2.6 ms vs numpy 23 ms, backward 0.16 ms vs 2.8 ms (np.add.at);
-the 2 x 2 / stride 2 case has its own unrolled loop (0.78 ms vs 2.5 ms for the general window loop; a ``prange``
-over the batch halved the wall time when idle but stalled for 15 ms on the loaded machine, so it stays serial);
+the 2 x 2 / stride 2 case has its own unrolled loop (0.78 ms vs 2.5 ms for the general window loop);
 AvgPool2d(2) on the same: forward numba 1.3-2.1 ms vs numpy 7-8 ms, backward numpy 0.9-1.2 ms vs numba 1.3-2.1 ms,
-so average-pool backward stays on numpy.
+so average-pool backward stays on numpy. The Numba loops are ``autograd.threads.kernel`` loops of the "pool"
+family: serial below its threshold, a ``prange`` over the (image, channel) planes above it, each plane written by
+one iteration in the serial order (the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numpy.lib.stride_tricks import as_strided
+
+from .. import threads
 
 
 def _numba_ok(*arrays) -> bool:
@@ -32,73 +36,76 @@ def _first(start, step):
     return start if start >= 0 else start + ((step - 1 - start) // step) * step
 
 
-@njit(cache=True)
+@threads.kernel("pool")
 def _max_forward_numba(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for oy in range(ho):
-                r0 = oy * sh - ph
-                rs, re = _first(r0, dh), min(r0 + (kh - 1) * dh + 1, h)
-                for ox in range(wo):
-                    q0 = ox * sw - pw
-                    qs, qe = _first(q0, dw), min(q0 + (kw - 1) * dw + 1, w)
-                    best = -np.inf
-                    bi = rs * w + qs
-                    for r in range(rs, re, dh):
-                        for q in range(qs, qe, dw):
-                            v = x[b, ch, r, q]
-                            take = (v > best) | (v != v)  # NaN wins, as in PyTorch; branch-free select
-                            best = v if take else best
-                            bi = r * w + q if take else bi
-                    out[b, ch, oy, ox] = best
-                    idx[b, ch, oy, ox] = bi
+    for t in prange(n * c):
+        b = t // c
+        ch = t % c
+        for oy in range(ho):
+            r0 = oy * sh - ph
+            rs, re = _first(r0, dh), min(r0 + (kh - 1) * dh + 1, h)
+            for ox in range(wo):
+                q0 = ox * sw - pw
+                qs, qe = _first(q0, dw), min(q0 + (kw - 1) * dw + 1, w)
+                best = -np.inf
+                bi = rs * w + qs
+                for r in range(rs, re, dh):
+                    for q in range(qs, qe, dw):
+                        v = x[b, ch, r, q]
+                        take = (v > best) | (v != v)  # NaN wins, as in PyTorch; branch-free select
+                        best = v if take else best
+                        bi = r * w + q if take else bi
+                out[b, ch, oy, ox] = best
+                idx[b, ch, oy, ox] = bi
     return out, idx
 
 
-@njit(cache=True)
+@threads.kernel("pool")
 def _max_forward_2x2_numba(x, out, idx):
     """2 x 2 windows tiling x (stride 2, no padding, dilation 1): two row slices, the four taps unrolled."""
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for oy in range(ho):
-                r0 = 2 * oy
-                x0 = x[b, ch, r0]
-                x1 = x[b, ch, r0 + 1]
-                o = out[b, ch, oy]
-                ii = idx[b, ch, oy]
-                for ox in range(wo):
-                    # the same scan as _max_forward_numba: v > best or v is NaN takes, in row-major order
-                    m = x0[2 * ox]
-                    k = 0
-                    v = x0[2 * ox + 1]
-                    t = (v > m) | (v != v)
-                    m = v if t else m
-                    k = 1 if t else k
-                    v = x1[2 * ox]
-                    t = (v > m) | (v != v)
-                    m = v if t else m
-                    k = w if t else k
-                    v = x1[2 * ox + 1]
-                    t = (v > m) | (v != v)
-                    m = v if t else m
-                    k = w + 1 if t else k
-                    o[ox] = m
-                    ii[ox] = r0 * w + 2 * ox + k
+    for t in prange(n * c):
+        b = t // c
+        ch = t % c
+        for oy in range(ho):
+            r0 = 2 * oy
+            x0 = x[b, ch, r0]
+            x1 = x[b, ch, r0 + 1]
+            o = out[b, ch, oy]
+            ii = idx[b, ch, oy]
+            for ox in range(wo):
+                # the same scan as _max_forward_numba: v > best or v is NaN takes, in row-major order
+                m = x0[2 * ox]
+                k = 0
+                v = x0[2 * ox + 1]
+                t = (v > m) | (v != v)
+                m = v if t else m
+                k = 1 if t else k
+                v = x1[2 * ox]
+                t = (v > m) | (v != v)
+                m = v if t else m
+                k = w if t else k
+                v = x1[2 * ox + 1]
+                t = (v > m) | (v != v)
+                m = v if t else m
+                k = w + 1 if t else k
+                o[ox] = m
+                ii[ox] = r0 * w + 2 * ox + k
     return out, idx
 
 
-@njit(cache=True)
+@threads.kernel("pool")
 def _max_backward_numba(g, idx, gx):
     n, c, ho, wo = g.shape
-    for b in range(n):
-        for ch in range(c):
-            for oy in range(ho):
-                for ox in range(wo):
-                    gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
+    for t in prange(n * c):
+        b = t // c
+        ch = t % c
+        for oy in range(ho):
+            for ox in range(wo):
+                gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
     return gx
 
 
@@ -147,9 +154,9 @@ def max_pool2d_forward(x, k, stride, padding, dilation, out_hw):
     idx = np.empty((n, c) + tuple(out_hw), dtype=np.int32 if h * w < 2**31 else np.int64)
     if (tuple(k) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
             and 2 * out_hw[0] <= h and 2 * out_hw[1] <= w):
-        return _max_forward_2x2_numba(np.ascontiguousarray(x), out, idx)
+        return _max_forward_2x2_numba(np.ascontiguousarray(x), out, idx, work=x.size)
     return _max_forward_numba(np.ascontiguousarray(x), out, idx, k[0], k[1], stride[0], stride[1], padding[0],
-                              padding[1], dilation[0], dilation[1])
+                              padding[1], dilation[0], dilation[1], work=out.size * k[0] * k[1])
 
 
 def max_pool2d_backward_numpy(g, idx, x_shape):
@@ -165,7 +172,7 @@ def max_pool2d_backward(g, idx, x_shape):
     if not _numba_ok(g):
         return max_pool2d_backward_numpy(g, idx, x_shape)
     gx = np.zeros((x_shape[0], x_shape[1], x_shape[2] * x_shape[3]), dtype=g.dtype)
-    return _max_backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx).reshape(x_shape)
+    return _max_backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx, work=gx.size).reshape(x_shape)
 
 
 def gather_planes(h, idx):
@@ -190,38 +197,40 @@ def avg_divisor(in_hw, k, stride, padding, out_hw, count_include_pad, divisor_ov
     return np.outer(sizes[0], sizes[1]).astype(dtype)
 
 
-@njit(cache=True)
+@threads.kernel("pool")
 def _avg_forward_numba(x, out, div, kh, kw, sh, sw, ph, pw):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for oy in range(ho):
-                r0 = oy * sh - ph
-                for ox in range(wo):
-                    q0 = ox * sw - pw
-                    acc = 0.0
-                    for r in range(max(r0, 0), min(r0 + kh, h)):
-                        for q in range(max(q0, 0), min(q0 + kw, w)):
-                            acc += x[b, ch, r, q]
-                    out[b, ch, oy, ox] = acc / div[oy, ox]
+    for t in prange(n * c):
+        b = t // c
+        ch = t % c
+        for oy in range(ho):
+            r0 = oy * sh - ph
+            for ox in range(wo):
+                q0 = ox * sw - pw
+                acc = 0.0
+                for r in range(max(r0, 0), min(r0 + kh, h)):
+                    for q in range(max(q0, 0), min(q0 + kw, w)):
+                        acc += x[b, ch, r, q]
+                out[b, ch, oy, ox] = acc / div[oy, ox]
     return out
 
 
-@njit(cache=True)
+@threads.kernel("pool")
 def _avg_backward_numba(g, gx, div, kh, kw, sh, sw, ph, pw):
     n, c, h, w = gx.shape
     ho, wo = g.shape[2], g.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for oy in range(ho):
-                r0 = oy * sh - ph
-                for ox in range(wo):
-                    q0 = ox * sw - pw
-                    v = g[b, ch, oy, ox] / div[oy, ox]
-                    for r in range(max(r0, 0), min(r0 + kh, h)):
-                        for q in range(max(q0, 0), min(q0 + kw, w)):
-                            gx[b, ch, r, q] += v
+    for t in prange(n * c):
+        b = t // c
+        ch = t % c
+        for oy in range(ho):
+            r0 = oy * sh - ph
+            for ox in range(wo):
+                q0 = ox * sw - pw
+                v = g[b, ch, oy, ox] / div[oy, ox]
+                for r in range(max(r0, 0), min(r0 + kh, h)):
+                    for q in range(max(q0, 0), min(q0 + kw, w)):
+                        gx[b, ch, r, q] += v
     return gx
 
 
@@ -237,7 +246,7 @@ def avg_pool2d_forward(x, k, stride, padding, out_hw, div):
         return avg_pool2d_forward_numpy(x, k, stride, padding, out_hw, div)
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     return _avg_forward_numba(np.ascontiguousarray(x), out, div, k[0], k[1], stride[0], stride[1], padding[0],
-                              padding[1])
+                              padding[1], work=out.size * k[0] * k[1])
 
 
 def avg_pool2d_backward_numpy(g, x_shape, k, stride, padding, div):
@@ -268,7 +277,7 @@ def avg_pool2d_backward_numba(g, x_shape, k, stride, padding, div):
     """The Numba scatter loop for ``avg_pool2d_backward`` (float32/float64 only)."""
     gx = np.zeros(x_shape, dtype=g.dtype)
     return _avg_backward_numba(np.ascontiguousarray(g), gx, div, k[0], k[1], stride[0], stride[1], padding[0],
-                               padding[1])
+                               padding[1], work=g.size * k[0] * k[1])
 
 
 # ---- adaptive average pooling ----

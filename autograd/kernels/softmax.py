@@ -17,17 +17,18 @@ Measured on this machine (2 cores shared with other jobs; best of 20 calls, micr
     float64 (1024, 512) 1157 -> 1256  1131 -> 853    926 -> 782     608 -> 177     937 -> 807
 
 (numpy -> Numba). float64 softmax forward is a tie at large sizes (the degree-13 exp polynomial costs about
-as much as numpy's SIMD exp); everything else is faster. ``parallel=True`` (prange over rows) was measured and
-not kept: float32 softmax min/median over 20 calls, serial vs parallel: (64, 64) 6/6 us vs 4005/7999 us,
-(1024, 512) 493/493 us vs 7408/8636 us, (4096, 1000) 3852/4079 us vs 1902/9967 us (waking the thread pool on
-two cores shared with BLAS threads and other processes costs milliseconds).
+as much as numpy's SIMD exp); everything else is faster. The row kernels are ``autograd.threads.kernel`` loops of
+the "softmax" family: serial below its threshold, a ``prange`` over rows above it (each row computed by one
+iteration in the serial order: the same bits on any thread count).
+These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from .. import threads
 from ._fastexp import as_type_of, fexp
 
 _NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -62,10 +63,10 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
     return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
-@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in range(rows):
+    for r in prange(rows):
         m = _row_max(x, r, n)
         for j in range(n):
             out[r, j] = fexp(x[r, j] - m)
@@ -77,10 +78,10 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
             out[r, j] *= inv
 
 
-@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in range(rows):
+    for r in prange(rows):
         m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
@@ -90,10 +91,10 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
             out[r, j] = (x[r, j] - m) - lse  # not x - (m + lse): m + lse would round to m's ulp
 
 
-@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in range(rows):
+    for r in prange(rows):
         m = _row_shift(x, r, n)
         s = 0.0
         for j in range(n):
@@ -101,10 +102,10 @@ def _logsumexp_rows(x, out):  # pragma: no cover - compiled
         out[r] = m + np.log(s)
 
 
-@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
-    for r in range(rows):
+    for r in prange(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j] * y[r, j]
@@ -113,10 +114,10 @@ def _softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
             out[r, j] = y[r, j] * (g[r, j] - s_)
 
 
-@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
-    for r in range(rows):
+    for r in prange(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j]
@@ -125,10 +126,10 @@ def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
             out[r, j] = g[r, j] - fexp(y[r, j]) * s_
 
 
-@njit(cache=True, error_model="numpy")
+@threads.kernel("softmax", error_model="numpy")
 def _logsumexp_backward_rows(g, x, lse, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in range(rows):
+    for r in prange(rows):
         for j in range(n):
             out[r, j] = g[r] * fexp(x[r, j] - lse[r])
 
@@ -198,7 +199,7 @@ def _rowwise(kernel, reference, axis, *arrays):
         return np.asarray(reference(*arrays, axis))
     rows = [_as_rows(a, axis) for a in arrays]
     out = np.empty_like(rows[0])
-    kernel(*rows, out)
+    kernel(*rows, out, work=out.size)
     return _from_rows(out, arrays[0].shape, axis)
 
 
@@ -229,7 +230,7 @@ def logsumexp(x: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
     axis = axes[0]
     rows = _as_rows(x, axis)
     out = np.empty(rows.shape[0], dtype=x.dtype)
-    _logsumexp_rows(rows, out)
+    _logsumexp_rows(rows, out, work=rows.size)
     shape = x.shape[:axis] + ((1,) if keepdim else ()) + x.shape[axis + 1:]
     return out.reshape(shape)
 
@@ -241,7 +242,7 @@ def logsumexp_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tupl
         rows = _as_rows(x, axis)
         grad = np.empty_like(rows)
         _logsumexp_backward_rows(np.ascontiguousarray(g).reshape(-1), rows, np.ascontiguousarray(out).reshape(-1),
-                                 grad)
+                                 grad, work=grad.size)
         return _from_rows(grad, x.shape, axis)
     return np.asarray(logsumexp_backward_numpy(g, x, out, axes, keepdim))
 

@@ -5,11 +5,13 @@ A layer is one graph node (as PyTorch's ``_VF.lstm`` is one kernel): the loop ov
 projection of every step; LSTM and the Elman RNN fold it into their step GEMM), and backward is the reverse loop
 plus one matmul per weight (one for W_ih and W_hh together where the forward saved each step's [x_t, h_{t-1}]).
 The kernels write the output straight into its final (batch-first or time-major) layout. A 2-D ``x`` (B, I) is
-a single step (used by the cells). The rows of a batch are independent recurrences: a batch of 16 rows or more
-runs as two halves on two threads (numpy and the Numba kernels release the GIL; BLAS is single-threaded inside),
-so both cores work with no synchronisation per step. (Measured on the LSTM benchmark, idle machine: 10.5 ms per
-step in one piece, 6.6 ms in two halves, before the fused LSTM kernels; per-step Tensor ops instead of one op per
-layer: ~4x slower.)
+a single step (used by the cells). The rows of a batch are independent recurrences: with more than one thread
+allowed (``autograd.threads``), a batch of 16 rows or more runs as chunks of at least 8 rows on that many threads
+(numpy and the Numba kernels release the GIL), so the cores work with no synchronisation per step; the BLAS keeps
+the policy's thread count (a chunk's per-step GEMMs are below OpenBLAS's own threading threshold or split by it).
+A row's result does not depend on the chunking: each row's recurrence is its own. (Measured on the LSTM
+benchmark, idle machine: 10.5 ms per step in one piece, 6.6 ms in two halves, before the fused LSTM kernels;
+per-step Tensor ops instead of one op per layer: ~4x slower.)
 
 Backward uses the kernels when no graph of the backward is recorded. With ``create_graph=True`` it replays the
 layer in Tensor ops (``_lstm_steps`` and friends) and differentiates that replay, so higher derivatives are
@@ -23,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import threads
 from ..function import Op
 from ..grad_mode import _mode, enable_grad
 from ..kernels import rnn as K
-from ..kernels._blas import one_thread
 from ..tensor import _make
 
 __all__: list[str] = []
@@ -110,30 +112,35 @@ def _gather(results: list, kinds: tuple) -> list:
 
 
 def _run_chunks(fn, items) -> list:
-    with one_thread():
-        return _parallel(fn, items)
+    return _parallel(fn, items)
 
 
 _SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
-_CPUS = os.cpu_count() or 1  # read once: os.cpu_count() costs ~6 us a call here
-_POOL: dict = {}  # pid -> executor: a forked child (DataLoader workers) makes its own, the parent's thread is gone
+_CHUNK_MIN_ROWS = 8
+_POOL: dict = {}  # pid -> (workers, executor): a forked child (DataLoader workers) makes its own
 
 
 def _batch_chunks(B: int) -> list:
-    """Batch row ranges processed concurrently: two halves of a large batch on a machine with two or more cores."""
-    if B >= _SPLIT_MIN_BATCH and _CPUS >= 2:
-        return [(0, B // 2), (B // 2, B)]
-    return [(0, B)]
+    """Batch row ranges processed concurrently: a large batch in chunks of at least ``_CHUNK_MIN_ROWS`` rows, one
+    per thread the policy allows."""
+    k = threads.executor_workers(B, _SPLIT_MIN_BATCH)
+    k = max(1, min(k, B // _CHUNK_MIN_ROWS))
+    return [(B * i // k, B * (i + 1) // k) for i in range(k)]
 
 
 def _parallel(fn, items) -> list:
-    """[fn(item) for item in items], the first on this thread and the others on a (lazily made) worker thread."""
+    """[fn(item) for item in items], the first on this thread and the others on a (lazily made) executor."""
     items = list(items)
     if len(items) == 1:
         return [fn(items[0])]
-    pool = _POOL.get(os.getpid())
-    if pool is None:
-        pool = _POOL[os.getpid()] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autograd-rnn")
+    workers, pool = _POOL.get(os.getpid(), (0, None))
+    if workers < len(items) - 1:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        workers = len(items) - 1
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd-rnn")
+        _POOL.clear()  # a parent's entry in a forked child: its threads are gone
+        _POOL[os.getpid()] = (workers, pool)
     futures = [pool.submit(fn, item) for item in items[1:]]
     first = fn(items[0])
     return [first] + [f.result() for f in futures]

@@ -14,7 +14,6 @@ import autograd
 from autograd import dtypes
 from autograd.function import Op
 from autograd.grad_mode import _mode, no_grad
-from autograd.kernels._blas import for_gemm
 from autograd.random import rng
 from autograd.tensor import Tensor, _make
 
@@ -40,10 +39,9 @@ class Linear(Op):
         w = w.astype(dt, copy=False)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
         n_in = x.shape[-1]
-        with for_gemm(x.size // max(n_in, 1), w.shape[1], w.shape[0]):
-            # (..., in) as one (rows, in) GEMM: numpy's matmul runs a 3-D operand as one GEMM per batch entry
-            # (1.2 ms vs 0.75 ms for the benchmark Transformer's (16, 64, 128) @ (128, 512))
-            out = (x.reshape(-1, n_in) @ w.T).reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim > 2 else x @ w.T
+        # (..., in) as one (rows, in) GEMM: numpy's matmul runs a 3-D operand as one GEMM per batch entry
+        # (1.2 ms vs 0.75 ms for the benchmark Transformer's (16, 64, 128) @ (128, 512))
+        out = (x.reshape(-1, n_in) @ w.T).reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim > 2 else x @ w.T
         if b is not None:
             out += b
         return out
@@ -59,9 +57,8 @@ class Linear(Op):
             gx = gw = None
             if need_x or need_w:  # (only what needs a gradient was saved)
                 n_in = (w if need_x else x).shape[-1]
-                with for_gemm(g2.shape[0], n_out, n_in):
-                    gx = _make((g2 @ w._data).reshape(gd.shape[:-1] + (n_in,))) if need_x else None
-                    gw = _make(g2.T @ x._data.reshape(-1, n_in)) if need_w else None
+                gx = _make((g2 @ w._data).reshape(gd.shape[:-1] + (n_in,))) if need_x else None
+                gw = _make(g2.T @ x._data.reshape(-1, n_in)) if need_w else None
             gb = _make(g2.sum(0)) if need_b else None
             return gx, gw, gb
         g2 = g.reshape(-1, n_out)

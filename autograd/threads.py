@@ -1,0 +1,198 @@
+"""The library's threading policy, in one place: ``set_num_threads(n)`` / ``get_num_threads()``.
+
+The policy:
+- ``get_num_threads()`` is the number of threads the library's work may use; the default is the number of cores
+  this process may run on (``os.sched_getaffinity``), as in PyTorch.
+- ``set_num_threads(n)`` sets it, and sets the BLAS libraries' thread count to ``n`` through ``threadpoolctl``
+  (process-wide, as ``torch.set_num_threads`` is). Nothing else ever changes the BLAS thread count: a product's
+  bits depend on the BLAS thread count (OpenBLAS splits the work by it), so a count changed for a moment by one
+  thread would change the results of another thread's product. Importing the library changes no pool; until
+  ``set_num_threads`` is called the BLAS keeps its own default (all cores, or ``OPENBLAS_NUM_THREADS``).
+- Numba kernels of the library's hot families (convolution copies, pooling, normalisation, softmax, elementwise
+  backward, optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop
+  with ``parallel=True``. With ``PARALLEL_LOOPS`` on, work below the family's threshold (``THRESHOLDS``) runs
+  serial and above it on ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS`` is off by default: measured
+  on the 2-core machine (benchmark CNN (256,3,32,32) step, best of 6, load 3-4), all serial 861 ms, threaded
+  BLAS only 475 ms, Numba loops only 825 ms, both 2507 ms: after each threaded product OpenBLAS's workers
+  spin-wait and hold the cores the Numba threads need, so the two pools must not take turns. Every parallel
+  loop writes disjoint outputs and keeps each output's order of arithmetic, so results are bit-identical
+  whatever the thread count. The one exception is the BLAS
+  (matrix products, and the convolutions built on them, whose batch blocks grow with the thread count):
+  OpenBLAS's results change in the last bits with its thread count.
+- Numba's threading layer: before its first parallel launch the library asks Numba for a fork-safe layer
+  (``"forksafe"``: TBB, Intel OpenMP or Numba's workqueue; GNU OpenMP aborts a forked child), unless the user
+  chose one (``NUMBA_THREADING_LAYER``). Parallel launches go through one per-process lock taken without
+  waiting: the workqueue layer aborts on concurrent launches, so a second Python thread arriving meanwhile runs
+  the serial loop (the same bits).
+- Fork: a child resets the lock and the library's executors (``os.register_at_fork``); under GNU OpenMP a child
+  runs every kernel serially.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import types
+
+__all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS"]
+
+
+def _default() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return max(1, os.cpu_count() or 1)
+
+
+_NUM = _default()
+
+
+def get_num_threads() -> int:
+    """The number of threads the library uses (default: the cores this process may run on)."""
+    return _NUM
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads: for the BLAS (through ``threadpoolctl``, process-wide), for the library's parallel Numba
+    kernels and for its own executors."""
+    global _NUM
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    _NUM = n
+    _set_blas(n)
+
+
+def _set_blas(n: int) -> None:
+    import threadpoolctl
+
+    threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+
+@contextlib.contextmanager
+def num_threads(n: int):
+    """``set_num_threads(n)`` for the block; the count from before (and the BLAS's) is restored at its end."""
+    global _NUM
+    import threadpoolctl
+
+    before = _NUM
+    blas = threadpoolctl.threadpool_info()
+    try:
+        set_num_threads(n)
+        yield
+    finally:
+        _NUM = before
+        controller = threadpoolctl.ThreadpoolController()
+        for lib, info in zip(controller.select(user_api="blas").lib_controllers,
+                             [i for i in blas if i.get("user_api") == "blas"]):
+            lib.set_num_threads(info["num_threads"])
+
+
+# ---- parallel Numba kernels ----
+THRESHOLDS: dict[str, int] = {
+    # the least work (elements a call touches) for a family's parallel loop; below it the serial loop runs. A
+    # parallel launch costs ~55 us on an idle 2-core machine (workqueue layer: waking its threads) and a barrier
+    # at the end that waits for the slowest thread, so a loop goes parallel only where its serial time is about
+    # half a millisecond or more: ~1-2 ns per element for copies and activation backward, more for the
+    # exp-heavy softmax rows, the three-pass norms and the optimizer updates.
+    "conv": 1 << 19,
+    "pool": 1 << 19,
+    "norm": 1 << 18,
+    "softmax": 1 << 17,
+    "elementwise": 1 << 20,
+    "optim": 1 << 18,
+}
+
+PARALLEL_LOOPS = False  # see the module docstring: on with the BLAS on one thread, or where measured to pay
+_lock = threading.Lock()
+_state = {"layer_set": False, "serial_only": False, "parallel_calls": 0}  # parallel_calls: for tests
+
+
+def _choose_layer() -> None:
+    """Ask Numba for a fork-safe threading layer before its first launch, unless the user chose one."""
+    import numba
+    from numba.np.ufunc import parallel as _np
+
+    _state["layer_set"] = True
+    if getattr(_np, "_is_initialized", False) or os.environ.get("NUMBA_THREADING_LAYER"):
+        return
+    if numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "forksafe"
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()
+    try:
+        import numba
+
+        if numba.threading_layer() == "omp":  # GNU OpenMP's pool is gone and aborts on use in a child
+            _state["serial_only"] = True
+    except (ImportError, ValueError):  # ValueError: no parallel launch yet in the parent
+        pass
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class ParallelKernel:
+    """One Numba loop compiled twice: ``serial`` and ``parallel`` (``prange`` is ``range`` in the serial one).
+    Calling it with ``work=`` runs the parallel one when the work reaches its family's threshold and more than one
+    thread is allowed, else the serial one."""
+
+    def __init__(self, fn, family: str, options: dict):
+        from numba import njit
+
+        self.family = family
+        self.py_func = fn
+        self.serial = njit(cache=True, **options)(fn)
+        # a copy under another qualified name: Numba's on-disk cache is keyed by it, not by the options
+        twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel", fn.__defaults__,
+                                  fn.__closure__)
+        twin.__qualname__ = fn.__qualname__ + "_parallel"
+        twin.__module__ = fn.__module__
+        twin.__doc__ = fn.__doc__
+        self.parallel = njit(cache=True, parallel=True, **options)(twin)
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __call__(self, *args, work: int):
+        n = _NUM
+        if PARALLEL_LOOPS and n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]:
+            lock = _lock
+            if lock.acquire(blocking=False):
+                try:
+                    _numba_threads(n)
+                    _state["parallel_calls"] += 1
+                    return self.parallel(*args)
+                finally:
+                    lock.release()
+        return self.serial(*args)
+
+
+def _numba_threads(n: int) -> None:
+    """Numba's thread count is per calling thread: set it to the policy's (at most Numba's pool size)."""
+    import numba
+
+    if not _state["layer_set"]:
+        _choose_layer()
+    n = min(n, numba.config.NUMBA_NUM_THREADS)
+    if numba.get_num_threads() != n:
+        numba.set_num_threads(n)
+
+
+def kernel(family: str, **options):
+    """Decorator: ``ParallelKernel`` of the family (a key of ``THRESHOLDS``) with Numba ``options``."""
+    if family not in THRESHOLDS:
+        raise ValueError(f"kernel: unknown family {family!r}; one of {sorted(THRESHOLDS)}")
+    return lambda fn: ParallelKernel(fn, family, options)
+
+
+def executor_workers(work: int, minimum: int) -> int:
+    """How many threads an executor of the library should use for ``work`` units: 1 below ``minimum``, else the
+    policy's count (never more than there are units)."""
+    if work < minimum or _NUM < 2:
+        return 1
+    return min(_NUM, work)

@@ -147,7 +147,8 @@ class Math(nn.Module):
         f = autograd.remainder(x * 5, 1.5) + autograd.expm1(x * 0.1) + autograd.log1p(autograd.abs(x))
         g = (2.0 - x) * (1 / (autograd.abs(y) + 1)) + autograd.sigmoid(-x) + autograd.pow(autograd.abs(x), 1.5)
         h = autograd.where((x > 0) & (y > 0) | ~(x > -1), 1.0, 0.0) + autograd.log2(autograd.abs(y) + 1)
-        return a + b + c + d + e + f + g + h + autograd.reciprocal(x * x + 1) + autograd.log10(x * x + 1) - (-y)
+        i = autograd.erf(x) + F.erf(y) + autograd.acos(autograd.tanh(x) * 0.9)
+        return a + b + c + d + e + f + g + h + i + autograd.reciprocal(x * x + 1) + autograd.log10(x * x + 1) - (-y)
 
 
 def test_elementwise_math():

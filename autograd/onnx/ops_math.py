@@ -59,7 +59,8 @@ for _name, _onnx in (("Neg", "Neg"), ("Exp", "Exp"), ("Log", "Log"), ("Sqrt", "S
                      ("Sign", "Sign")):
     translates(E + _name)(_unary(_onnx))
 translates(E + "Clone")(_unary("Identity"))
-translates(ACT + "Erf")(_unary("Erf"))
+translates("autograd.ops.misc.Erf")(_unary("Erf"))
+translates("autograd.ops.misc.Acos")(_unary("Acos"))
 
 
 def _scalar(g, value, dt) -> str:
@@ -161,6 +162,12 @@ def _gelu(g, rec):
         return [g.op("Gelu", x)]
     cdf = g.op("Add", _scalar(g, 1.0, dt), g.op("Erf", g.op("Mul", x, _scalar(g, 1 / math.sqrt(2.0), dt))))
     return [g.op("Mul", g.op("Mul", x, _scalar(g, 0.5, dt)), cdf)]
+
+
+@translates(ACT + "Silu")
+def _silu(g, rec):
+    x = g.value(rec.args[0], _out_dtype(rec))
+    return [g.op("Mul", x, g.op("Sigmoid", x))]
 
 
 @translates(ACT + "Softplus")

@@ -2,10 +2,10 @@
 
 glibc serves an allocation at or above its mmap threshold with a fresh ``mmap`` and trims the heap top beyond its
 trim threshold; both thresholds move with the sizes freed so far. A training step allocates and frees
-activation-sized arrays (1-8 MB for the benchmark CNN) every time, so depending on that history each step can
-pay ~2000-4600 page faults re-zeroing fresh pages: +4-6 ms CPU on a ~14 ms CNN step (measured, 2 cores, float32;
-page faults counted with ``getrusage``). Fixing the thresholds (mmap at >= 32 MB, trim beyond 128 MB) keeps the
-buffers in the heap for reuse, as PyTorch's caching allocator does.
+activation-sized arrays (megabytes each for the benchmark CNN) every time, so depending on that history each step
+can pay thousands of page faults re-zeroing fresh pages, a sizeable part of a small CNN step's CPU time (page faults
+counted with ``getrusage``; figures in benchmarks/RESULTS.md, "Design measurements"). Fixing the thresholds (mmap at
+>= 32 MB, trim beyond 128 MB) keeps the buffers in the heap for reuse, as PyTorch's caching allocator does.
 
 Only on glibc; skipped when the user set ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` themselves, or
 ``AUTOGRAD_NO_MALLOC_TUNING=1``.

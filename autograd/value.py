@@ -10,7 +10,7 @@ the partner of each input (what the local derivative is, as a Value or a number)
 
 ``backward`` runs in two iterative passes (no recursion, so a graph of any depth backpropagates): pass 1
 counts each reachable node's consumers in the node's ``_deps`` slot (0 outside backward), pass 2 runs a node
-once its count is back to 0 (Kahn's order; measured faster than sorting by a creation number or a DFS). The
+once its count is back to 0 (Kahn's order: no sort by a creation number and no DFS stack). The
 counts live on the nodes, so two threads must not backpropagate through a shared graph at once. Leaves
 accumulate into ``.grad`` (as in PyTorch; zero them between steps), intermediate nodes' grads are reset by
 each backward, so calling it twice never doubles them. ``backward(create_graph=True)`` computes the gradients

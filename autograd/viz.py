@@ -1,12 +1,12 @@
 """``draw_graph``: the computation graph of a ``Tensor`` or a ``Value`` as a ``graphviz.Digraph``.
 
-Drawing is written once, over a tiny view of each engine's nodes: for a data vertex (a tensor / a Value), the
-view gives its label facts (name, shape, dtype, data, grad, kind) and its producer: ``(op key, op name,
-inputs)``, where each input is another data vertex or a constant. The walk is iterative (an explicit stack) and
-the DOT text is built in one pass as a list of lines, so graphs of tens of thousands of nodes draw in well under
-a second; ``dot`` itself is only needed to render (``.pipe``, ``.render``, ``.svg()``, ``.png()``, Jupyter).
-Above 2,000 nodes the node positions are computed here (a linear-time layered layout) and Graphviz only draws
-them (``neato -n2``): Graphviz 2.4x's own layout of a 10,000-node chain takes minutes, this takes seconds.
+Drawing is written once, over a tiny view of each engine's nodes: for a data vertex (a tensor / a Value), the view
+gives its label facts (name, shape, dtype, data, grad, kind) and its producer: ``(op key, op name, inputs)``, where
+each input is another data vertex or a constant. The walk is iterative (an explicit stack) and the DOT text is built
+in one pass as a list of lines, in time linear in the graph's size; ``dot`` itself is only needed to render
+(``.pipe``, ``.render``, ``.svg()``, ``.png()``, Jupyter). Above 2,000 nodes the node positions are computed here (a
+linear-time layered layout) and Graphviz only draws them (``neato -n2``): Graphviz's own layout (network simplex) is
+superlinear and impractical at that size.
 
 Tensor graphs keep no intermediate tensors alive (only their shapes and dtypes, ``out_meta``): intermediate
 vertices show shape and dtype; data appears where it exists (the root, leaves, ``params``): the values of
@@ -290,7 +290,7 @@ def _emit(nodes: list, edges: list, clusters: dict, positions: dict | None, titl
 def _layered_positions(nodes: list, edges: list, rankdir: str) -> dict:
     """A simple layered layout computed here in linear time: layer = longest path from a source, order within a
     layer by the mean position of the inputs (one sweep). Used for large graphs, where dot's own layout
-    (network simplex, superlinear in Graphviz 2.4x) would take minutes."""
+    (network simplex, superlinear) is impractical."""
     succ: dict = {nid: [] for nid, _, _ in nodes}
     preds: dict = {nid: [] for nid, _, _ in nodes}
     indeg = dict.fromkeys(succ, 0)
@@ -434,9 +434,9 @@ def draw_graph(root, show_grad: bool = False, show_shapes: bool = True, params=N
     renders with ``.svg()``, ``.png()``, ``.render(...)`` and inline in Jupyter; its DOT text is ``.source``
     (which needs no Graphviz install).
 
-    ``layout``: "dot" (Graphviz lays the graph out: best looking, but superlinear: minutes for 10,000 nodes),
-    "layered" (node positions computed here in linear time, rendered by ``neato -n2`` with straight edges;
-    seconds for 10,000 nodes; module clusters are not boxed), or "auto" (layered above 2,000 nodes).
+    ``layout``: "dot" (Graphviz lays the graph out: best looking, but superlinear, impractical for tens of
+    thousands of nodes), "layered" (node positions computed here in linear time, rendered by ``neato -n2`` with
+    straight edges; module clusters are not boxed), or "auto" (layered above 2,000 nodes).
     """
     from .tensor import Tensor
     from .value import Value

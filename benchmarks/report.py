@@ -7,7 +7,7 @@ import os
 
 from .harness import fmt_bytes, fmt_seconds
 
-__all__ = ["markdown", "write"]
+__all__ = ["DESIGN_HEADING", "kept_sections", "markdown", "write"]
 
 
 def _value(r: dict, key: str) -> str:
@@ -93,8 +93,23 @@ def _smoke_markdown(rows: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
+DESIGN_HEADING = "## Design measurements"
+
+
+def kept_sections(path: str) -> str:
+    """The hand-written tail of an existing ``RESULTS.md``, from its ``DESIGN_HEADING`` line on ("" if none)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return ""
+    at = text.find("\n" + DESIGN_HEADING + "\n")
+    return "" if at < 0 else text[at + 1:]
+
+
 def write(rows: list[dict], meta: dict, out_dir: str, results_md: str | None = None) -> dict:
-    """Write ``results.json`` and ``results.md`` to ``out_dir`` (and the table to ``results_md`` if given)."""
+    """Write ``results.json`` and ``results.md`` to ``out_dir`` (and the table to ``results_md`` if given, keeping
+    that file's "Design measurements" section, which is written by hand)."""
     os.makedirs(out_dir, exist_ok=True)
     paths = {"json": os.path.join(out_dir, "results.json"), "md": os.path.join(out_dir, "results.md")}
     with open(paths["json"], "w") as f:
@@ -103,7 +118,8 @@ def write(rows: list[dict], meta: dict, out_dir: str, results_md: str | None = N
     with open(paths["md"], "w") as f:
         f.write(text)
     if results_md:
+        kept = kept_sections(results_md)
         with open(results_md, "w") as f:
-            f.write(text)
+            f.write(text + ("\n" + kept if kept else ""))
         paths["results_md"] = results_md
     return paths

@@ -13,16 +13,15 @@ are updated in float32 arithmetic as PyTorch does.
 non-empty. Otherwise the optimizers run their numpy rule (views with strides, mixed dtypes).
 
 ``error_model="numpy"`` is what makes the loops SIMD: under Numba's default ("python") model every division
-checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing (measured: x/sqrt(y) on 1e5 float32,
-0.66 ms scalar -> 0.21 ms AVX-512 on a loaded machine). It is also numpy's IEEE semantics (x/0 = inf).
+checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing. It is also numpy's IEEE semantics
+(x/0 = inf).
 
-Measured with ``benchmarks/optim_kernels.py`` (Adam, 10 params x 100,000 float32, median ms per step, on the
-2 shared cores with load average ~9 from other jobs): naive per-array numpy 13.5, our numpy rule 10.2, torch
-default (per-tensor loop) 10.5, torch foreach 13.3, torch fused 0.64, this kernel 0.45 (0.55 through
-``optim.Adam.step``), the same loop with ``parallel=True`` 0.30. Each kernel is an ``autograd.threads.kernel``
-of the "optim" family: serial below its threshold, a ``prange`` over the elements above it (each element updated
-by one iteration, so the same bits on any number of threads).
-These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+One fused pass per parameter replaces the numpy rule's chain of whole-array temporaries, which is what puts the
+update level with or ahead of PyTorch's fused Adam; ``benchmarks/optim_kernels.py`` compares them (and
+benchmarks/RESULTS.md, "Design measurements", keeps the figures). Each kernel is an ``autograd.threads.kernel`` of
+the "optim" family: serial below its threshold, a ``prange`` over the elements above it (each element updated by one
+iteration, so the same bits on any number of threads). These loops run parallel only with
+``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
 from __future__ import annotations

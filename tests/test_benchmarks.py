@@ -250,6 +250,26 @@ def test_full_report_keeps_its_verdicts():
     assert "SMOKE" not in text and "| met |" in text and "**no**" in text and "1.01" in text
 
 
+def test_full_run_keeps_the_hand_written_design_measurements(tmp_path):
+    """A full run rewrites RESULTS.md's table but keeps its "Design measurements" section word for word."""
+    rows, meta = _rows_and_meta(quick=False)
+    target = tmp_path / "RESULTS.md"
+    design = f"{report.DESIGN_HEADING}\n\n| where | choice | measured |\n| --- | --- | --- |\n| a | b | 1 ms |\n"
+    target.write_text("# Benchmark results\n\nan old table\n\n" + design)
+    report.write(rows, meta, str(tmp_path / "out"), str(target))
+    text = target.read_text()
+    assert "an old table" not in text and text.startswith(report.markdown(rows, meta))
+    assert text.endswith("\n" + design) and text.count(report.DESIGN_HEADING) == 1
+    report.write(rows, meta, str(tmp_path / "out"), str(target))  # a second run changes nothing
+    assert target.read_text() == text
+
+
+def test_results_md_holds_its_design_measurements():
+    """The checked-in RESULTS.md carries the section the library's docstrings point to."""
+    path = os.path.join(os.path.dirname(report.__file__), "RESULTS.md")
+    assert report.kept_sections(path).startswith(report.DESIGN_HEADING + "\n")
+
+
 def test_threads_option_sets_both_engines(tmp_path, monkeypatch):
     """``--threads N``: PyTorch and ours on N threads (worker processes inherit it through the environment);
     workload 11 times each larger workload at 1 and N threads (here N = 1: no speedup rows)."""

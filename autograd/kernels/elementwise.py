@@ -2,21 +2,18 @@
 
 The public functions (``sigmoid``, ``sigmoid_backward``, ``tanh_backward``, ``relu_backward``) use the Numba
 kernel when every array is float32/float64 of one dtype and shape, C-contiguous and non-empty (the backward
-kernels only from ``MIN_NUMBA_SIZE`` elements: below that numpy's 1.3 us beats Numba's ~2.3 us call), numpy
+kernels only from ``MIN_NUMBA_SIZE`` elements: below that the cost of a Numba call outweighs the loop), numpy
 otherwise. The kernels are compiled with error_model="numpy" (no ZeroDivisionError branch, which would stop
 vectorization) and use ``_fastexp.fexp``, an exp that vectorizes.
 
-Measured on this machine (2 cores shared with other jobs, best of 20 calls; numpy -> Numba):
-- sigmoid float32: 1e3 elements 7.3 -> 2.6 us, 1e5 1048 -> 59 us, 1e6 5-40 ms (varies run to run) -> 0.57 ms
-  (float64: 12.9 -> 5.8 us, 658 -> 208 us, 1e6 5-40 ms -> 1.7 ms). numpy needs exp, abs, two divisions and a where.
-- sigmoid_backward / tanh_backward float32 at 1e5: 35 -> 16 us; relu_backward 355 -> 16 us (numpy's where +
-  astype is slow); at 1e6 about 2.5x (sigmoid/tanh) and 25x (relu).
-- exp, log and tanh themselves stay numpy: numpy's are AVX-512 SIMD, Numba's np.exp/np.log/np.tanh are scalar
-  libm calls here (no SVML): at 1e6 float32 exp 431 us (numpy) vs 2.3 ms, log 365 us vs 2.6 ms, tanh 352 us vs
-  37 ms. (``fexp`` matches numpy's exp alone: 447 vs 434 us; it pays only when fused with other work.)
-- ``parallel=True`` halved the backward kernels at >= 1e5 elements on an idle machine (with 8-16 ms outliers when
-  both cores were busy with other processes). The kernels are ``autograd.threads.kernel`` loops of the
-  "elementwise" family: serial below its threshold, ``prange`` above it (the same bits on any thread count).
+Why these and not others:
+- sigmoid in numpy needs exp, abs, two divisions and a where, each a pass over memory; the Numba loop is one pass.
+- the backward kernels replace several numpy passes (relu_backward: numpy's where + astype) by one loop.
+- exp, log and tanh themselves stay numpy: numpy's are SIMD, Numba's np.exp/np.log/np.tanh are scalar libm calls
+  without SVML. ``fexp`` is only as fast as numpy's exp alone; it pays when fused with other work.
+The kernels are ``autograd.threads.kernel`` loops of the "elementwise" family: serial below its threshold,
+``prange`` above it (the same bits on any thread count). The measurements are in benchmarks/RESULTS.md
+("Design measurements").
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 

@@ -7,10 +7,9 @@ biased variance, and 1 / sqrt(var + eps); ``normalize_backward`` is the closed-f
 with gxhat the gradient with respect to the normalized array (the affine scale already applied).
 
 The Numba loops (float64 accumulators, ``fastmath`` reassociation only, so sums vectorize while NaN/inf
-still propagate) are used for float32/float64; the numpy functions are the reference. Measured (float32, CPU
-time, one thread, best of 25): BatchNorm2d(32) on (64, 32, 14, 14) forward 0.16 ms vs numpy 0.44 ms, backward
-0.23 ms vs 0.59 ms; LayerNorm(256) on (4096, 256) forward 0.42 ms vs 1.15 ms, backward 0.56 ms vs 1.89 ms.
-(Without ``fastmath`` the Numba forward was slower than numpy: 0.72 ms vs 0.44 ms.) The loops are
+still propagate) are used for float32/float64: one pass each for the statistics and the output, where numpy
+makes several; without that reassociation the sums do not vectorize and the forward loses to numpy. The numpy
+functions are the reference (measurements: benchmarks/RESULTS.md, "Design measurements"). The loops are
 ``autograd.threads.kernel`` loops of the "norm" family: serial below its threshold, a ``prange`` over C above it
 (each C's statistics summed by one iteration in the serial order: the same bits on any thread count).
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).

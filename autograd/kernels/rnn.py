@@ -5,11 +5,11 @@ time from T-1 down to 0 (the backward direction of a bidirectional layer); outpu
 Gate layouts are PyTorch's: LSTM rows [i, f, g, o], GRU rows [r, z, n].
 
 LSTM: the whole recurrence is one Numba call each way. A step of the forward is one GEMM, gates = b + [x_t, h]
-[W_ih, W_hh]^T (the input projection rides along: K = I + H costs ~1 us more than K = H, where a separate
-projection of the whole sequence plus two bias passes cost ~9 us a step), then one fused elementwise pass (the
+[W_ih, W_hh]^T (the input projection rides along: widening K from H to I + H costs less than a separate
+projection of the whole sequence plus two bias passes), then one fused elementwise pass (the
 four gate activations, the cell update and tanh of the cell, with ``ftanh``, a tanh that vectorizes). The GEMMs
 are numpy's own OpenBLAS ``cblas_sgemm`` called from inside the loop (``_cblas``): Numba's ``np.dot`` reaches
-scipy's OpenBLAS, slower at these sizes, and a Python loop pays ~10 us of dispatch a step. Forward saves the
+scipy's OpenBLAS, slower at these sizes, and a Python loop pays interpreter dispatch every step. Forward saves the
 stacked [x_t, h_{t-1}] of each step, so backward gets dW_ih and dW_hh with one GEMM. Where numpy's BLAS is not
 recognised the same steps run as numpy calls (``_lstm_forward_numpy``).
 
@@ -17,9 +17,8 @@ GRU and Elman RNN: the same pattern, one Numba call each way with numpy's cblas 
 pass a step. GRU keeps the input projection out of the loop: xg (T, B, 3H) = x W_ih^T + b_ih + [b_hr, b_hz, 0]
 is one GEMM for all steps (by the caller), and a step is the GEMM h W_hh^T (K = H, N = 3H) then the fused pass.
 Its n gate needs h W_hn^T + b_hn apart from the x part (r multiplies it), so stacking [x_t, h] would need a
-zero-padded (I + H, 4H) weight: measured at B = 16, I = 32, H = 128, that step GEMM alone takes 1.0 ms per 35
-steps against 0.48 ms for K = H, N = 3H (and the whole layer 0.9 ms with the projection outside). The Elman RNN
-does stack, as LSTM: y = act(b + [x_t, h] [W_ih, W_hh]^T), 0.33 ms per 35 steps against 0.37 ms with a separate
+zero-padded (I + H, 4H) weight, whose step GEMM alone costs more than the whole layer with the projection
+outside. The Elman RNN does stack, as LSTM: y = act(b + [x_t, h] [W_ih, W_hh]^T), which edges out a separate
 projection, and backward gets dW_ih and dW_hh from one GEMM over the saved [x_t, h_{t-1}]. Both save the state
 each step started from, so no concatenation is needed for dW_hh. Without a recognised BLAS the same steps run
 with numpy's matmul (``_gru_forward_numpy``, ``_rnn_forward_numpy`` and the Python loops of the backwards).
@@ -47,7 +46,7 @@ def _lstm_backward_step(g_t, tc_t, cprev, dh, gadd, dc, dg_t):
     hidden output; writes dg_t, the gradient of the pre-activation gates, and carries dc back one step."""
     B, G = g_t.shape
     H = G // 4
-    for b in range(B):  # one 1-D view per gate: LLVM vectorizes the j loop (3x faster than indexing g[H + j])
+    for b in range(B):  # one 1-D view per gate: LLVM vectorizes the j loop (indexing g[H + j] does not)
         gi_, gf_, gg_, go_ = g_t[b, :H], g_t[b, H:2 * H], g_t[b, 2 * H:3 * H], g_t[b, 3 * H:]
         di_, df_, dg_, do_ = dg_t[b, :H], dg_t[b, H:2 * H], dg_t[b, 2 * H:3 * H], dg_t[b, 3 * H:]
         tc_b, cp, d_b, a_b, dc_b = tc_t[b], cprev[b], dh[b], gadd[b], dc[b]

@@ -8,16 +8,9 @@ sums accumulate in float64 and use fastmath "reassoc" only (so they vectorize; n
 The public functions take any array and an axis and use Numba for non-empty float32/float64 input, numpy
 otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
 
-Measured on this machine (2 cores shared with other jobs; best of 20 calls, microseconds, along the last axis):
-
-    float32            softmax        log_softmax    logsumexp      softmax bwd    log_softmax bwd
-    (32, 32)           12 -> 2        15 -> 3        21 -> 2        5 -> 1         6 -> 1
-    (128, 128)         35 -> 19       39 -> 21       34 -> 20       16 -> 3        21 -> 10
-    (1024, 512)        670 -> 493     678 -> 517     568 -> 498     349 -> 75      530 -> 311
-    float64 (1024, 512) 1157 -> 1256  1131 -> 853    926 -> 782     608 -> 177     937 -> 807
-
-(numpy -> Numba). float64 softmax forward is a tie at large sizes (the degree-13 exp polynomial costs about
-as much as numpy's SIMD exp); everything else is faster. The row kernels are ``autograd.threads.kernel`` loops of
+The fused kernels beat numpy's chain of whole-array passes at every size except float64 softmax forward on
+large rows, a tie: there the degree-13 exp polynomial costs about as much as numpy's SIMD exp (measurements:
+benchmarks/RESULTS.md, "Design measurements"). The row kernels are ``autograd.threads.kernel`` loops of
 the "softmax" family: serial below its threshold, a ``prange`` over rows above it (each row computed by one
 iteration in the serial order: the same bits on any thread count).
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
@@ -40,7 +33,7 @@ USE_NUMBA = True  # tests switch it off to run the numpy references through the 
 @njit(cache=True, inline="always", error_model="numpy")
 def _row_max(x, r, n):  # pragma: no cover - compiled
     """max of row r (nan entries make the row's result nan later, through exp). Long rows keep 16 running maxima
-    so the loop vectorizes (a single running max is a serial dependency chain: 1.8x slower)."""
+    so the loop vectorizes (a single running max is a serial dependency chain)."""
     m = x[r, 0]
     nb = n // 16 * 16 if n >= 64 else 0
     if nb:

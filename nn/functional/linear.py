@@ -39,8 +39,7 @@ class Linear(Op):
         w = w.astype(dt, copy=False)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
         n_in = x.shape[-1]
-        # (..., in) as one (rows, in) GEMM: numpy's matmul runs a 3-D operand as one GEMM per batch entry
-        # (1.2 ms vs 0.75 ms for the benchmark Transformer's (16, 64, 128) @ (128, 512))
+        # (..., in) as one (rows, in) GEMM: numpy's matmul runs a 3-D operand as one smaller GEMM per batch entry
         out = (x.reshape(-1, n_in) @ w.T).reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim > 2 else x @ w.T
         if b is not None:
             out += b

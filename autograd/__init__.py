@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     backends,
     cuda,
     dtypes,
+    graph,
 )
 from ._device import device, get_default_device, set_default_device
 from ._numbers import Size, bfloat16, e, finfo, iinfo, inf, is_floating_point, is_tensor, nan, newaxis, numel, pi

@@ -29,7 +29,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:  # PyTorch creates the state eagerly
             for p in group["params"]:
-                self.state[p].update({k: _to_tensor(v) for k, v in self._init_state(p._data, group).items()})
+                self.state[p].update({k: _to_tensor(v) for k, v in self._init_state(p.numpy(), group).items()})
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": _scalar(0.0), "sum": np.full_like(param, group["initial_accumulator_value"])}

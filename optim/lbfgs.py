@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd.grad_mode import enable_grad, no_grad
+from autograd import Tensor, enable_grad, no_grad
+from autograd.graph import increment_version
 
 from .optimizer import Optimizer, _check
 
@@ -136,24 +137,25 @@ class LBFGS(Optimizer):
                 st[k] = _as_arrays(v)
 
     def _gather_flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p._grad is None
-                               else p._grad._data.reshape(-1) for p in self._params])
+        return np.concatenate([np.zeros(p.numel(), p.dtype) if p.grad is None
+                               else p.grad.numpy().reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size: float, update: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            n = p._data.size
-            p._data += step_size * update[offset:offset + n].reshape(p._data.shape)
-            p._version[0] += 1
+            theta = p.numpy()
+            n = theta.size
+            theta += step_size * update[offset:offset + n].reshape(theta.shape)
+            increment_version(p)
             offset += n
 
     def _clone_param(self) -> list[np.ndarray]:
-        return [p._data.copy() for p in self._params]
+        return [p.numpy().copy() for p in self._params]
 
     def _set_param(self, params_data: list[np.ndarray]) -> None:
         for p, data in zip(self._params, params_data):
-            p._data[...] = data
-            p._version[0] += 1
+            p.numpy()[...] = data
+            increment_version(p)
 
     def _evaluate(self, closure) -> float:
         with enable_grad():
@@ -285,10 +287,8 @@ class LBFGS(Optimizer):
 
 
 def _as_arrays(v):
-    from autograd.tensor import Tensor
-
     if isinstance(v, Tensor):
-        return v._data
+        return v.numpy()
     if isinstance(v, list):
         return [_as_arrays(x) for x in v]
     return v

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
+
 from .optimizer import Optimizer, _copy_value
 
 __all__ = ["lr_range_test", "LRFinder"]
@@ -72,7 +74,7 @@ class LRFinder:
         self.optimizer = optimizer
         self.criterion = criterion
         self.history: dict[str, list[float]] = {"lr": [], "loss": []}
-        self._model_state = {k: np.array(v._data if hasattr(v, "_data") else v, copy=True)
+        self._model_state = {k: np.array(v.numpy() if isinstance(v, Tensor) else v, copy=True)
                              for k, v in model.state_dict().items()}
         self._opt_state = _copy_value(optimizer.state_dict())
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd.grad_mode import enable_grad, no_grad
+from autograd import enable_grad, from_numpy, no_grad
+from autograd.graph import increment_version
 
 from . import _kernels
 from .optimizer import Optimizer, _check
@@ -51,31 +52,34 @@ class NAG(Optimizer):
                 for p in group["params"]:
                     st = self.state.get(p)
                     if st:
-                        saved.append((p, p._data.copy()))
-                        p._data -= (group["lr"] * group["momentum"]) * st["momentum_buffer"]._data
-                        p._version[0] += 1
+                        theta = p.numpy()
+                        saved.append((p, theta.copy()))
+                        theta -= (group["lr"] * group["momentum"]) * st["momentum_buffer"].numpy()
+                        increment_version(p)
         with enable_grad():
             loss = closure()
         with no_grad():
             for p, theta in saved:
-                p._data[...] = theta
-                p._version[0] += 1
+                p.numpy()[...] = theta
+                increment_version(p)
             for group in self.param_groups:
                 lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
                 for p in group["params"]:
-                    if p._grad is None:
+                    grad = p.grad
+                    if grad is None:
                         continue
+                    theta = p.numpy()
                     st = self.state[p]
                     if not st:
-                        st["momentum_buffer"] = _wrap(np.zeros_like(p._data))
-                    g = p._grad._data
+                        st["momentum_buffer"] = from_numpy(np.zeros_like(theta))
+                    g = grad.numpy()
+                    v = st["momentum_buffer"].numpy()
                     if wd != 0:  # decay at the point where the gradient was taken
-                        g = g + wd * (p._data - (lr * mu) * st["momentum_buffer"]._data)
-                    v = st["momentum_buffer"]._data
+                        g = g + wd * (theta - (lr * mu) * v)
                     v *= mu
                     v += g
-                    p._data -= lr * v
-                    p._version[0] += 1
+                    theta -= lr * v
+                    increment_version(p)
         return loss
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -88,9 +92,3 @@ class NAG(Optimizer):
         v *= mu
         v += g
         param -= lr * (g + mu * v)
-
-
-def _wrap(a: np.ndarray):
-    from autograd.tensor import _make
-
-    return _make(a)

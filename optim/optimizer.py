@@ -9,7 +9,8 @@ from ``defaults``), the per-parameter ``state``, ``zero_grad``, ``add_param_grou
 
 A subclass states its update rule once, in ``_update(param, grad, state, group)``: plain numpy arrays in, the
 parameter and the state arrays updated in place (whole arrays at a time, never per element). ``step`` calls it
-for every parameter of every group under ``no_grad`` and bumps each parameter's version counter once.
+for every parameter of every group under ``no_grad`` with the arrays of ``Tensor.numpy()`` (which share memory),
+and bumps each parameter's version counter once (``autograd.graph.increment_version``).
 State values are stored as Tensors (as in PyTorch, ``step`` is a 0-d float Tensor: float32 unless the default
 dtype is float64); ``_update`` sees their arrays.
 
@@ -26,9 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import dtypes
-from autograd.grad_mode import enable_grad, no_grad
-from autograd.tensor import Tensor, _make
+from autograd import Tensor, dtypes, enable_grad, from_numpy, no_grad
+from autograd.graph import increment_version
 
 __all__ = ["Optimizer", "required"]
 
@@ -78,9 +78,12 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         np.subtract(end, diff, out=start)
 
 
+_MISSING = object()  # "no such state entry" (None is a value a rule may store)
+
+
 def _to_tensor(value):
     if isinstance(value, np.ndarray):
-        return _make(value)
+        return from_numpy(value)
     return value
 
 
@@ -92,9 +95,9 @@ _PARAM_SHAPED = frozenset({"momentum_buffer", "exp_avg", "exp_avg_sq", "max_exp_
 def _copy_value(value):
     """Deep copy of a state value: Tensors and arrays copied, containers rebuilt, scalars kept."""
     if isinstance(value, Tensor):
-        return _make(np.array(value._data, copy=True))
+        return from_numpy(np.array(value.numpy(), copy=True))
     if isinstance(value, np.ndarray):
-        return _make(np.array(value, copy=True))
+        return from_numpy(np.array(value, copy=True))
     if isinstance(value, dict):
         return {k: _copy_value(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -204,17 +207,17 @@ class Optimizer:
         """Reset the gradients of every parameter: to None (default), or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                g = p._grad
+                g = p.grad
                 if g is None:
                     continue
                 if set_to_none:
-                    p._grad = None
+                    p.grad = None
                 else:
                     if g.grad_fn is not None:
                         g = g.detach()
-                        p._grad = g
-                    g._data[...] = 0
-                    g._version[0] += 1
+                        p.grad = g
+                    g.numpy().fill(0)
+                    increment_version(g)
 
     # ---- the step ----
     @_counts_calls
@@ -230,22 +233,27 @@ class Optimizer:
         return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
-        for p in group["params"]:
-            if p._grad is None:
-                continue
-            state = self.state.get(p)
-            if not state:  # (an optimizer without state, like plain SGD, keeps none, as in PyTorch)
-                state = {k: _to_tensor(v) for k, v in self._init_state(p._data, group).items()}
-            arrays = {k: (v._data if isinstance(v, Tensor) else v) for k, v in state.items()}
-            self._update(p._data, p._grad._data, arrays, group)
-            for k, v in arrays.items():  # write back what the rule rebound (Python scalars, new entries)
-                old = state.get(k)
-                if isinstance(old, Tensor) and old._data is v:
+        updated = []
+        try:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
                     continue
-                state[k] = _to_tensor(v)
-            if state:
-                self.state[p] = state
-            p._version[0] += 1
+                param = p.numpy()
+                state = self.state.get(p)
+                if not state:  # (an optimizer without state, like plain SGD, keeps none, as in PyTorch)
+                    state = {k: _to_tensor(v) for k, v in self._init_state(param, group).items()}
+                held = {k: (v.numpy() if isinstance(v, Tensor) else v) for k, v in state.items()}
+                arrays = dict(held)
+                self._update(param, grad.numpy(), arrays, group)
+                updated.append(p)
+                for k, v in arrays.items():  # write back what the rule rebound (Python scalars, new entries)
+                    if held.get(k, _MISSING) is not v:
+                        state[k] = _to_tensor(v)
+                if state:
+                    self.state[p] = state
+        finally:  # one bump per updated parameter, also when a rule raises part-way through the group
+            increment_version(updated)
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         """The fresh state of one parameter (arrays; wrapped as Tensors in ``self.state``)."""
@@ -324,7 +332,7 @@ class Optimizer:
     def _check_state_shapes(self, p: Tensor, st: dict[str, Any], group: dict[str, Any], gi: int, key) -> None:
         """Per-element state must have the shape the rule would give it: caught here, not as a broadcast error
         deep inside ``step()``."""
-        fresh = self._init_state(p._data, group)
+        fresh = self._init_state(p.numpy(), group)
         for name, value in st.items():
             if not isinstance(value, Tensor):
                 continue
@@ -342,9 +350,9 @@ class Optimizer:
     @staticmethod
     def _cast_state(p: Tensor, name: str, value):
         value = _copy_value(value)
-        if isinstance(value, Tensor) and name != "step" and value._data.dtype.kind == "f" \
-                and p._data.dtype.kind == "f" and value._data.dtype != p._data.dtype:
-            value = _make(value._data.astype(p._data.dtype))
+        if isinstance(value, Tensor) and name != "step" and value.dtype.kind == "f" \
+                and p.dtype.kind == "f" and value.dtype != p.dtype:
+            value = from_numpy(value.numpy().astype(p.dtype))
         return value
 
     def __getstate__(self) -> dict[str, Any]:

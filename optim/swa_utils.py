@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 
 import autograd
-from autograd.grad_mode import no_grad
-from autograd.tensor import Tensor, _make
+from autograd import Tensor, from_numpy, no_grad
+from autograd.graph import increment_version
 from nn.module import Module
 from nn.parameter import Parameter
 
@@ -36,11 +36,12 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable:
 
     def ema_update(ema_param_list, current_param_list, _) -> None:
         for p_ema, p_model in zip(ema_param_list, current_param_list):
-            if p_ema._data.dtype.kind == "f":
-                _lerp_(p_ema._data, p_model._data, 1 - decay)
+            ema, cur = p_ema.numpy(), p_model.numpy()
+            if ema.dtype.kind == "f":
+                _lerp_(ema, cur, 1 - decay)
             else:
-                p_ema._data[...] = p_ema._data * decay + p_model._data * (1 - decay)
-            p_ema._version[0] += 1
+                ema[...] = ema * decay + cur * (1 - decay)
+            increment_version(p_ema)
 
     return ema_update
 
@@ -51,11 +52,12 @@ def get_swa_multi_avg_fn() -> Callable:
     def swa_update(averaged_param_list, current_param_list, num_averaged) -> None:
         n = float(num_averaged)
         for p_avg, p_model in zip(averaged_param_list, current_param_list):
-            if p_avg._data.dtype.kind == "f":
-                _lerp_(p_avg._data, p_model._data, 1 / (n + 1))
+            avg, cur = p_avg.numpy(), p_model.numpy()
+            if avg.dtype.kind == "f":
+                _lerp_(avg, cur, 1 / (n + 1))
             else:
-                p_avg._data[...] = p_avg._data + (p_model._data - p_avg._data) * (1.0 / (n + 1))
-            p_avg._version[0] += 1
+                avg[...] = avg + (cur - avg) * (1.0 / (n + 1))
+            increment_version(p_avg)
 
     return swa_update
 
@@ -86,11 +88,11 @@ def _deepcopy_module(model: Module) -> Module:
     for p in itertools.chain(model.parameters(), model.buffers()):
         if id(p) in memo:
             continue
-        data = np.array(p._data, copy=True)
+        data = np.array(p.numpy(), copy=True)
         if isinstance(p, Parameter):
             memo[id(p)] = Parameter(data, requires_grad=p.requires_grad)
         else:
-            memo[id(p)] = _make(data)
+            memo[id(p)] = from_numpy(data)
     return copy.deepcopy(model, memo)
 
 
@@ -121,12 +123,12 @@ class AveragedModel(Module):
         else:
             self_param = list(self.parameters())
             model_param = list(model.parameters())
-        n = int(self.n_averaged._data)
+        n = int(self.n_averaged)
         with no_grad():
             if n == 0:
                 for p_avg, p_model in zip(self_param, model_param):
-                    p_avg._data[...] = p_model._data
-                    p_avg._version[0] += 1
+                    p_avg.numpy()[...] = p_model.numpy()
+                    increment_version(p_avg)
             else:
                 if self.avg_fn is None:
                     multi = self.multi_avg_fn or get_swa_multi_avg_fn()
@@ -134,14 +136,14 @@ class AveragedModel(Module):
                 else:
                     for p_avg, p_model in zip(self_param, model_param):
                         new = self.avg_fn(p_avg.detach(), p_model.detach(), self.n_averaged)
-                        p_avg._data[...] = new._data if isinstance(new, Tensor) else new
-                        p_avg._version[0] += 1
+                        p_avg.numpy()[...] = new.numpy() if isinstance(new, Tensor) else new
+                        increment_version(p_avg)
             if not self.use_buffers:
                 for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
-                    b_swa._data[...] = b_model._data
-                    b_swa._version[0] += 1
-        self.n_averaged._data[...] += 1
-        self.n_averaged._version[0] += 1
+                    b_swa.numpy()[...] = b_model.numpy()
+                    increment_version(b_swa)
+        self.n_averaged.numpy()[...] += 1
+        increment_version(self.n_averaged)
 
 
 def _is_batchnorm(module: Module) -> bool:

@@ -35,6 +35,19 @@ def test_modifying_a_saved_tensor_then_backward_raises_naming_the_op():
         b.backward(A.ones(2, 3))
 
 
+def test_increment_version_marks_a_write_through_numpy():
+    """``numpy()`` shares memory, so the engine cannot see a write through it until ``increment_version``."""
+    w, a = _nonleaf()
+    b = a * a
+    a.numpy()[0, 0] = 5.0
+    A.graph.increment_version(a)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*MulBackward"):
+        b.backward(A.ones(2, 3))
+    x, y = A.zeros(2), A.zeros(3)
+    A.graph.increment_version([x, y.detach()])  # an iterable; a detached tensor shares its source's counter
+    assert x._version[0] == 1 and y._version[0] == 1
+
+
 def test_modifying_the_base_invalidates_a_saved_view():
     w, a = _nonleaf()
     v = a.view(6)

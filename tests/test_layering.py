@@ -41,12 +41,6 @@ PENDING: set[str] = {
     "nn/utils/parametrize.py",
     "nn/utils/regularization.py",
     "nn/utils/rnn.py",
-    "optim/adagrad.py",
-    "optim/lbfgs.py",
-    "optim/lr_finder.py",
-    "optim/nag.py",
-    "optim/optimizer.py",
-    "optim/swa_utils.py",
 }
 
 

@@ -119,7 +119,7 @@ class Svd(Op):
     def forward(ctx, a, some):
         u, s, vh = np.linalg.svd(_as_float(a), full_matrices=not some)
         v = np.swapaxes(vh, -1, -2)
-        ctx.save_for_backward(_make(u), _make(s), _make(v))
+        ctx.save_for_backward(u, s, v)  # the outputs themselves: their graph carries the second derivative
         ctx.some = some
         return u, s, v
 

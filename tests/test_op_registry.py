@@ -25,10 +25,6 @@ NOT_IN_TABLE = {
     # gaps: CTC's inputs (lengths, padded targets) are checked against torch in their own file
     "autograd.ops.loss.CtcLoss": "tests/nn/test_ctc.py",
     "autograd.ops.loss.CtcLossBackward": "tests/nn/test_ctc.py",
-    # gaps: whole recurrent layers as one op each, compared with torch.nn.RNN/LSTM/GRU in tests/nn/test_rnn.py
-    "autograd.ops.rnn.RNNLayer": "tests/nn/test_rnn.py",
-    "autograd.ops.rnn.LSTMLayer": "tests/nn/test_rnn.py",
-    "autograd.ops.rnn.GRULayer": "tests/nn/test_rnn.py",
 }
 
 

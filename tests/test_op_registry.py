@@ -11,7 +11,7 @@ import nn  # noqa: F401  (its functionals build ops too; import them so every su
 from autograd.function import Function
 from tests.op_specs import all_specs
 
-# Ops with no row, each with its reason. Internal nodes first, then gaps that are tested elsewhere for now.
+# Ops with no row, each with its reason: internal nodes, and a backward-only node beyond the second order.
 NOT_IN_TABLE = {
     # internal: abstract bases and nodes that users never build directly
     "autograd.ops.reduce._AlongAxis": "base class of the reductions along one dim",
@@ -22,9 +22,6 @@ NOT_IN_TABLE = {
     "autograd.ops.elementwise.Clone": "Tensor.clone/contiguous; tests/test_tensor.py covers it",
     # backward-only: third order of max pooling (MaxPoolBackward's backward)
     "autograd.ops.pool.GatherPlanes": "max_pool's second derivative; tests/nn/test_pooling.py gradgradchecks it",
-    # gaps: CTC's inputs (lengths, padded targets) are checked against torch in their own file
-    "autograd.ops.loss.CtcLoss": "tests/nn/test_ctc.py",
-    "autograd.ops.loss.CtcLossBackward": "tests/nn/test_ctc.py",
 }
 
 

@@ -127,6 +127,18 @@ def with_index(index):
     return make
 
 
+def ctc_inputs(rng, shapes, dtype):
+    """Scores (T, N, C) and padded targets (N, S) in [1, C) (0 is the blank), the first label repeated."""
+    (t, n, c), (_, s) = shapes
+    targets = rng.integers(1, c, (n, s))
+    targets[:, 1] = targets[:, 0]  # a repeated label needs a blank between: the recursion's skip rule
+    return [rng.standard_normal((t, n, c)).astype(dtype), targets.astype(np.int64)]
+
+
+def _ctc(lib, x, targets, reduction):
+    return F(lib).ctc_loss(x.log_softmax(2), targets, (6, 5), (3, 2), reduction=reduction)
+
+
 def _sq_dist(u, v):
     return ((u - v) ** 2).sum(-1)
 
@@ -244,6 +256,8 @@ def _rows(r):
             [((3, 4), (3, 4), (3, 1))], draw(normal, normal, pos), gradcheck=False),
         row("gaussian_nll_clamped_x", lambda lib, x, t, v: F(lib).gaussian_nll_loss(x, t, v, eps=0.5, reduction=r),
             [((3, 4), (3, 4), (3, 1))], draw(normal, normal, pos), grad_inputs=(0, 1)),
+        row("ctc", lambda lib, x, t: _ctc(lib, x, t, r), [((6, 2, 4), (2, 3))], ctc_inputs,
+            no_gradgrad="CTC loss is differentiable once, as in PyTorch (a second derivative raises)"),
         row("gaussian_nll_scalar_var", lambda lib, x, t: F(lib).gaussian_nll_loss(x, t, 0.7, reduction=r), XY,
             draw(normal, normal)),
     ]

@@ -20,8 +20,8 @@ def _params(spec, big: bool, extra_marks=()):
             for i, case in enumerate(cases)]
 
 
-SMALL = [p for spec in SPECS for p in _params(spec, False)]
-CASES = SMALL + [p for spec in SPECS for p in _params(spec, True)]
+BIG = [p for spec in SPECS for p in _params(spec, True)]
+CASES = [p for spec in SPECS for p in _params(spec, False)] + BIG
 GRADCHECK_CASES = [p for spec in SPECS if spec.gradcheck for p in _params(spec, False)]
 
 
@@ -103,6 +103,19 @@ def test_gradgradcheck(spec, case):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("spec,case", CASES)
 def test_grad_matches_torch(spec, case, dtype):
+    _check_grads(spec, case, dtype)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("spec,case", BIG)
+def test_big_grad_matches_torch_on_n_threads(spec, case, n):
+    """The fast paths branch on the thread count (conv: per-image GEMMs and batch blocks; RNN: batch split), so
+    the big cases run on one and on two threads whatever the machine's default."""
+    with autograd.threads.num_threads(n):
+        _check_grads(spec, case, np.float32)
+
+
+def _check_grads(spec, case, dtype):
     torch = pytest.importorskip("torch")
     arrays = spec.inputs(case, dtype)
     idx = sorted(_grad_idx(spec, arrays))

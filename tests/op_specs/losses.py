@@ -153,7 +153,7 @@ def _rows(r):
     def row(name, fn, cases, make, **kw):
         if name.startswith(("multi_margin", "multilabel_margin")):
             kw["no_torch_gradgrad"] = NO_TORCH_GRADGRAD
-        return OpSpec(f"{name}_{r}", fn, cases, make=make, marks=WARNS, **kw)
+        return OpSpec(f"{name}_{r}", fn, cases, make=make, marks=WARNS, atol=1e-7, rtol=1e-6, **kw)
 
     rows = [
         row("mse", lambda lib, x, y: F(lib).mse_loss(x, y, reduction=r), XY, draw(normal, normal)),

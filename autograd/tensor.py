@@ -614,6 +614,7 @@ class Tensor:
     def pin_memory(self, device=None): return self  # pinned host memory only speeds up copies to a GPU
     def trace(self): return _shape.diagonal(self).sum()
     def unfold(self, dimension, size, step): return _misc.unfold(self, dimension, size, step)
+    def logaddexp(self, other): return _misc.logaddexp(self, other)
 
 
 # The modules below need Tensor defined, so they are imported after it.

@@ -11,7 +11,7 @@ import nn  # noqa: F401  (its functionals build ops too; import them so every su
 from autograd.function import Function
 from tests.op_specs import all_specs
 
-# Ops with no row, each with its reason. Internal nodes first, then gaps that are tested elsewhere for now.
+# Ops with no row, each with its reason: internal nodes, and a backward-only node beyond the second order.
 NOT_IN_TABLE = {
     # internal: abstract bases and nodes that users never build directly
     "autograd.ops.reduce._AlongAxis": "base class of the reductions along one dim",
@@ -22,20 +22,6 @@ NOT_IN_TABLE = {
     "autograd.ops.elementwise.Clone": "Tensor.clone/contiguous; tests/test_tensor.py covers it",
     # backward-only: third order of max pooling (MaxPoolBackward's backward)
     "autograd.ops.pool.GatherPlanes": "max_pool's second derivative; tests/nn/test_pooling.py gradgradchecks it",
-    # gaps: the losses keep their own table in tests/nn/test_losses.py (issue 14 moves them into op_specs)
-    "autograd.ops.loss.BinaryCrossEntropy": "tests/nn/test_losses.py",
-    "autograd.ops.loss.BinaryCrossEntropyWithLogits": "tests/nn/test_losses.py",
-    "autograd.ops.loss.CrossEntropy": "tests/nn/test_losses.py",
-    "autograd.ops.loss.NllLoss": "tests/nn/test_losses.py",
-    "autograd.ops.loss.CtcLoss": "tests/nn/test_ctc.py",
-    "autograd.ops.loss.CtcLossBackward": "tests/nn/test_ctc.py",
-    # gaps: whole recurrent layers as one op each, compared with torch.nn.RNN/LSTM/GRU in tests/nn/test_rnn.py
-    "autograd.ops.rnn.RNNLayer": "tests/nn/test_rnn.py",
-    "autograd.ops.rnn.LSTMLayer": "tests/nn/test_rnn.py",
-    "autograd.ops.rnn.GRULayer": "tests/nn/test_rnn.py",
-    # gaps: not exported as autograd.linalg yet, so no row can name them as a user would
-    "autograd.ops.triangular.Cholesky": "tests/test_triangular.py",
-    "autograd.ops.triangular.SolveTriangular": "tests/test_triangular.py",
 }
 
 

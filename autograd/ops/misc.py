@@ -1,5 +1,6 @@
-"""Ops real PyTorch programs use beyond the contract: ``erf``, ``acos``, ``fmod``, ``isclose``, ``trapezoid``,
-``unfold`` (sliding windows) and ``svd``. Each forward stands beside its backward, written in Tensor ops."""
+"""Ops real PyTorch programs use beyond the contract: ``erf``, ``acos``, ``fmod``, ``logaddexp``, ``isclose``,
+``trapezoid``, ``unfold`` (sliding windows) and ``svd``. Each forward stands beside its backward, written in Tensor
+ops."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import numpy as np
 from ..function import Op
 from ..kernels import activation as K
 from ..tensor import Tensor, _make
-from .elementwise import _arr, _as_float, _binary_forward, exp, sqrt, trunc
+from .elementwise import _arr, _as_float, _binary_forward, exp, sigmoid, sqrt, trunc
 from .shape import canonical_dim
 
-__all__ = ["acos", "arccos", "erf", "fmod", "isclose", "svd", "trapezoid", "trapz", "unfold"]
+__all__ = ["acos", "arccos", "erf", "fmod", "isclose", "logaddexp", "svd", "trapezoid", "trapz", "unfold"]
 
 
 class Erf(Op):
@@ -57,6 +58,27 @@ class Fmod(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return g, (-g * trunc(a / b) if ctx.needs_input_grad[1] else None)
+
+
+class LogAddExp(Op):
+    """log(exp(a) + exp(b)) = max(a, b) + log1p(exp(-|a - b|)) (numpy's logaddexp: no overflow);
+    d/da = sigmoid(a - b), d/db = sigmoid(b - a), the softmax weights of a and b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary_forward("logaddexp", np.logaddexp, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        d = a - b
+        return (g * sigmoid(d) if ctx.needs_input_grad[0] else None,
+                g * sigmoid(-d) if ctx.needs_input_grad[1] else None)
+
+
+def logaddexp(input, other) -> Tensor:  # noqa: A002
+    return LogAddExp.apply(input, other)
 
 
 def erf(input: Tensor) -> Tensor:  # noqa: A002
@@ -119,7 +141,7 @@ class Svd(Op):
     def forward(ctx, a, some):
         u, s, vh = np.linalg.svd(_as_float(a), full_matrices=not some)
         v = np.swapaxes(vh, -1, -2)
-        ctx.save_for_backward(_make(u), _make(s), _make(v))
+        ctx.save_for_backward(u, s, v)  # the outputs themselves: their graph carries the second derivative
         ctx.some = some
         return u, s, v
 

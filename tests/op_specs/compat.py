@@ -35,6 +35,8 @@ SPECS = [
     OpSpec("erf", lambda lib, a: lib.erf(a), [(s,) for s in U]),
     OpSpec("acos", lambda lib, a: lib.acos(a), [(s,) for s in U], low=-0.9, high=0.9),
     OpSpec("fmod", lambda lib, a, b: lib.fmod(a, b), [((3, 4), (3, 4)), ((3, 4), (4,))], make=_fmod_inputs),
+    OpSpec("logaddexp", lambda lib, a, b: lib.logaddexp(a, b) + a.logaddexp(b * 300),  # b * 300: beyond exp's float32
+           [((), ()), ((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1))]),
     OpSpec("fmod_scalar", lambda lib, a: lib.fmod(a, 0.7), [((3, 4),)], make=away_from_zero),
     OpSpec("trapezoid", lambda lib, a: lib.trapezoid(a), [((5,),), ((3, 4),)]),
     OpSpec("trapezoid_x", lambda lib, a, x: lib.trapezoid(a, x, dim=0), [((4, 3), (4, 1))]),

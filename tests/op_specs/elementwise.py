@@ -4,6 +4,7 @@ from . import OpSpec, away_from_zero, positive
 
 U = [(), (5,), (3, 4), (2, 3, 4)]  # unary shapes, incl. 0-d
 B = [((), ()), ((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((5,), ())]  # broadcasting pairs
+FAST = [((64, 80),)]  # 5120 elements: above the backward kernels' MIN_NUMBA_SIZE (kernels/elementwise.py)
 
 SPECS = [
     OpSpec("add", lambda lib, a, b: a + b, B),
@@ -35,10 +36,10 @@ SPECS = [
     OpSpec("sin", lambda lib, a: lib.sin(a), [(s,) for s in U]),
     OpSpec("cos", lambda lib, a: lib.cos(a), [(s,) for s in U]),
     OpSpec("tan", lambda lib, a: a.tan(), [(s,) for s in U], low=-1.2, high=1.2),
-    OpSpec("tanh", lambda lib, a: lib.tanh(a), [(s,) for s in U]),
-    OpSpec("sigmoid", lambda lib, a: lib.sigmoid(a), [(s,) for s in U]),
+    OpSpec("tanh", lambda lib, a: lib.tanh(a), [(s,) for s in U], big=FAST),
+    OpSpec("sigmoid", lambda lib, a: lib.sigmoid(a), [(s,) for s in U], big=FAST),
     OpSpec("sigmoid_large", lambda lib, a: lib.sigmoid(a * 400), [((6,),)], gradcheck=False),
-    OpSpec("relu", lambda lib, a: lib.relu(a), [(s,) for s in U], make=away_from_zero),
+    OpSpec("relu", lambda lib, a: lib.relu(a), [(s,) for s in U], make=away_from_zero, big=FAST),
     OpSpec("floor_round", lambda lib, a: a.floor() + a.ceil() + a.round() + a.trunc() + a, [((3, 4),)],
            make=away_from_zero),
     OpSpec("clamp", lambda lib, a: lib.clamp(a, -0.5, 0.7), [(s,) for s in U], make=away_from_zero),

@@ -32,13 +32,15 @@ SPECS = [
     OpSpec("inner", lambda lib, a, b: lib.inner(a, b), [((3, 4), (2, 4)), ((4,), (4,))]),
     # einsum
     OpSpec("einsum_matmul", lambda lib, a, b: lib.einsum("ij,jk->ik", a, b), [((3, 4), (4, 5))]),
-    OpSpec("einsum_batched", lambda lib, a, b: lib.einsum("bij,bjk->bik", a, b), [((2, 3, 4), (2, 4, 5))]),
+    OpSpec("einsum_batched", lambda lib, a, b: lib.einsum("bij,bjk->bik", a, b), [((2, 3, 4), (2, 4, 5))],
+           big=[((2, 30, 40), (2, 40, 20))]),  # operands over 1024 elements: the contraction order is optimized
     OpSpec("einsum_implicit", lambda lib, a, b: lib.einsum("ij,jk", a, b), [((3, 4), (4, 5))]),
     OpSpec("einsum_transpose", lambda lib, a: lib.einsum("ij->ji", a), [((3, 4),)]),
     OpSpec("einsum_sum", lambda lib, a: lib.einsum("ijk->j", a), [((2, 3, 4),)]),
     OpSpec("einsum_full_sum", lambda lib, a: lib.einsum("ij->", a), [((3, 4),)]),
     OpSpec("einsum_outer", lambda lib, a, b: lib.einsum("i,j->ij", a, b), [((3,), (4,))]),
-    OpSpec("einsum_three", lambda lib, a, b, c: lib.einsum("ij,jk,kl->il", a, b, c), [((2, 3), (3, 4), (4, 5))]),
+    OpSpec("einsum_three", lambda lib, a, b, c: lib.einsum("ij,jk,kl->il", a, b, c), [((2, 3), (3, 4), (4, 5))],
+           big=[((40, 30), (30, 40), (40, 5))]),
     OpSpec("einsum_bilinear", lambda lib, x, w, y: lib.einsum("bi,oij,bj->bo", x, w, y),
            [((2, 3), (4, 3, 5), (2, 5))]),
     OpSpec("einsum_ellipsis", lambda lib, a, b: lib.einsum("...ij,...jk->...ik", a, b),

@@ -13,16 +13,25 @@ def F(lib):
 
 
 SPECS = [
-    OpSpec("conv2d", lambda lib, x, w, b: F(lib).conv2d(x, w, b), [((2, 3, 5, 4), (4, 3, 3, 2), (4,))]),
+    # C_in < 4 or groups > 1: the column layout; C_in >= 4 with groups == 1: the row layout (kernels/conv.py
+    # ROWS_MIN_CHANNELS), whose big case spans several batch blocks (BLOCK_BYTES)
+    OpSpec("conv2d", lambda lib, x, w, b: F(lib).conv2d(x, w, b),
+           [((2, 3, 5, 4), (4, 3, 3, 2), (4,)), ((2, 4, 5, 4), (3, 4, 3, 2), (3,))],
+           big=[((10, 8, 32, 32), (8, 8, 3, 3), (8,))]),
+    OpSpec("conv2d_rows_stride_pad_dil",
+           lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2)),
+           [((2, 4, 6, 5), (3, 4, 3, 2), (3,))], big=[((8, 8, 20, 18), (6, 8, 3, 2), (6,))]),
     OpSpec("conv2d_stride_pad_dil_groups",
            lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
            [((2, 4, 6, 5), (6, 2, 3, 2), (6,))]),
     OpSpec("conv2d_same", lambda lib, x, w: F(lib).conv2d(x, w, padding="same"), [((1, 2, 5, 4), (3, 2, 2, 3))]),
     OpSpec("conv1d", lambda lib, x, w, b: F(lib).conv1d(x, w, b, stride=2, padding=1, dilation=2),
-           [((2, 3, 9), (4, 3, 3), (4,))]),
+           [((2, 3, 9), (4, 3, 3), (4,)), ((2, 4, 9), (3, 4, 3), (3,))]),
     OpSpec("conv_transpose2d",
            lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2),
            [((2, 4, 3, 4), (4, 3, 3, 2), (6,))]),
+    OpSpec("conv_transpose2d_rows", lambda lib, x, w, b: F(lib).conv_transpose2d(x, w, b, stride=2, padding=1),
+           [((2, 4, 3, 4), (4, 5, 3, 2), (5,))], big=[((8, 8, 8, 8), (8, 8, 3, 3), (8,))]),
     OpSpec("max_pool2d", lambda lib, x: F(lib).max_pool2d(x, 2), [((2, 3, 4, 6),)], make=distinct),
     OpSpec("max_pool2d_pad_dil_ceil",
            lambda lib, x: F(lib).max_pool2d(x, (3, 2), stride=2, padding=1, dilation=(1, 2), ceil_mode=True),

@@ -3,6 +3,8 @@
 from . import OpSpec, away_from_zero, distinct
 
 S = [((),), ((5,),), ((3, 4),), ((2, 3, 4),)]
+# rows of 100: the softmax kernels' blocked loops run on rows of 64 or more (kernels/softmax.py), plus a remainder
+ROWS_LAST, ROWS_FIRST = [((8, 100),)], [((100, 6),)]
 
 
 def with_zeros(rng, shapes, dtype):
@@ -26,6 +28,15 @@ def ties(rng, shapes, dtype):
     """Small integers so that maxima/minima are tied."""
     return [rng.integers(0, 3, size=s).astype(dtype) for s in shapes]
 
+
+def distinct_nonzero(rng, shapes, dtype):
+    """``distinct`` shifted off 0 with distinct magnitudes: min |x| away from the kink of |x|."""
+    return [x + dtype(0.03) for x in distinct(rng, shapes, dtype)]
+
+
+# prod/cumprod: the second derivative is wrong on a row with exactly two zeros (d2/dx_i dx_j is the product of
+# the others there, ours gives 0); the first derivative is right; gradgradcheck and PyTorch agree with each other
+ZEROS_BUG = "prod/cumprod double backward is wrong on a row with two zeros (reported on issue 14)"
 
 SPECS = [
     # sum
@@ -52,7 +63,7 @@ SPECS = [
     # prod
     OpSpec("prod_all", lambda lib, a: a.prod(), [((),), ((5,),), ((3, 4),)], make=away_from_zero),
     OpSpec("prod_dim", lambda lib, a: lib.prod(a, 1, keepdim=True), [((3, 4),), ((2, 3, 4),)], make=away_from_zero),
-    OpSpec("prod_zeros", lambda lib, a: a.prod(-1), [((3, 5),), ((2, 3, 5),)], make=with_zeros),
+    OpSpec("prod_zeros", lambda lib, a: a.prod(-1), [((3, 5),), ((2, 3, 5),)], make=with_zeros, gradgrad_bug=ZEROS_BUG),
     OpSpec("prod_one_zero_all", lambda lib, a: a.prod(), [((5,),)], make=one_zero),
     OpSpec("prod_zeros_all", lambda lib, a: a.prod(), [((3, 5),)], make=with_zeros),
     # max / min / amax / amin
@@ -76,17 +87,17 @@ SPECS = [
     OpSpec("median_dim", lambda lib, a: lib.median(a, 1).values, [((3, 4),), ((2, 5, 3),)], make=distinct),
     OpSpec("median_all_ties", lambda lib, a: a.median() * 1.0, [((3, 4),)], make=ties, gradcheck=False),
     # logsumexp / softmax / log_softmax
-    OpSpec("logsumexp", lambda lib, a: lib.logsumexp(a, 1), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("logsumexp", lambda lib, a: lib.logsumexp(a, 1), [((3, 4),), ((2, 3, 4),)], big=ROWS_LAST),
     OpSpec("logsumexp_neg_keepdim", lambda lib, a: a.logsumexp(-1, keepdim=True), S),
     OpSpec("logsumexp_tuple", lambda lib, a: a.logsumexp((0, 2)), [((2, 3, 4),)]),
-    OpSpec("logsumexp_axis0", lambda lib, a: a.logsumexp(0), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("logsumexp_axis0", lambda lib, a: a.logsumexp(0), [((3, 4),), ((2, 3, 4),)], big=ROWS_FIRST),
     OpSpec("logsumexp_large", lambda lib, a: lib.logsumexp(a * 500, 1), [((3, 4),)], gradcheck=False),
-    OpSpec("softmax", lambda lib, a: lib.softmax(a, -1), S),
-    OpSpec("softmax_dim0", lambda lib, a: a.softmax(0), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("softmax", lambda lib, a: lib.softmax(a, -1), S, big=ROWS_LAST),
+    OpSpec("softmax_dim0", lambda lib, a: a.softmax(0), [((3, 4),), ((2, 3, 4),)], big=ROWS_FIRST),
     OpSpec("softmax_mid", lambda lib, a: lib.softmax(a, 1), [((2, 3, 4),)]),
     OpSpec("softmax_large", lambda lib, a: lib.softmax(a * 500, 1), [((3, 4),)], gradcheck=False),
-    OpSpec("log_softmax", lambda lib, a: lib.log_softmax(a, -1), S),
-    OpSpec("log_softmax_dim0", lambda lib, a: a.log_softmax(0), [((3, 4),), ((2, 3, 4),)]),
+    OpSpec("log_softmax", lambda lib, a: lib.log_softmax(a, -1), S, big=ROWS_LAST),
+    OpSpec("log_softmax_dim0", lambda lib, a: a.log_softmax(0), [((3, 4),), ((2, 3, 4),)], big=ROWS_FIRST),
     OpSpec("log_softmax_mid", lambda lib, a: lib.log_softmax(a, 1), [((2, 3, 4),)]),
     OpSpec("log_softmax_large", lambda lib, a: lib.log_softmax(a * 500, -1), [((3, 4),)], gradcheck=False),
     OpSpec("softmax_noncontig", lambda lib, a: lib.softmax(a.transpose(0, 1), -1), [((4, 3),)]),
@@ -98,9 +109,10 @@ SPECS = [
     OpSpec("cumsum_0d", lambda lib, a: a.cumsum(0), [((),)]),
     OpSpec("cumprod", lambda lib, a: lib.cumprod(a, 1), [((3, 4),), ((2, 3, 4),)], make=away_from_zero),
     OpSpec("cumprod_neg", lambda lib, a: a.cumprod(-1), [((5,),)], make=away_from_zero),
-    OpSpec("cumprod_zeros", lambda lib, a: a.cumprod(-1), [((3, 5),), ((2, 3, 5),)], make=with_zeros),
+    OpSpec("cumprod_zeros", lambda lib, a: a.cumprod(-1), [((3, 5),), ((2, 3, 5),)], make=with_zeros,
+           gradgrad_bug=ZEROS_BUG),
     OpSpec("cumprod_zeros_dim0", lambda lib, a: a.cumprod(0), [((5, 3),)],
-           make=lambda rng, s, dt: [with_zeros(rng, [(3, 5)], dt)[0].T.copy()]),
+           make=lambda rng, s, dt: [with_zeros(rng, [(3, 5)], dt)[0].T.copy()], gradgrad_bug=ZEROS_BUG),
     # norms
     OpSpec("norm", lambda lib, a: a.norm(), S, make=away_from_zero),
     OpSpec("norm_dim", lambda lib, a: lib.norm(a, dim=1), [((3, 4),), ((2, 3, 4),)], make=away_from_zero),
@@ -110,9 +122,10 @@ SPECS = [
     OpSpec("norm_p3", lambda lib, a: a.norm(3), [((3, 4),)], make=away_from_zero),
     OpSpec("norm_p1_5", lambda lib, a: a.norm(1.5, dim=0, keepdim=True), [((3, 4),)], make=away_from_zero),
     OpSpec("norm_inf", lambda lib, a: a.norm(float("inf"), dim=1), [((3, 4),)], make=distinct),
-    OpSpec("norm_neg_inf", lambda lib, a: a.norm(float("-inf")), [((3, 4),)], make=distinct),
+    OpSpec("norm_neg_inf", lambda lib, a: a.norm(float("-inf")), [((3, 4),)], make=distinct_nonzero),
     OpSpec("norm_zero_row", lambda lib, a: (a * lib.tensor([[0.0], [1.0], [1.0]], dtype=a.dtype)).norm(dim=1),
-           [((3, 4),)], make=away_from_zero),
+           [((3, 4),)], make=away_from_zero,
+           no_torch_gradgrad="PyTorch's second derivative of norm at a zero row is nan (ours: 0, gradgradchecked)"),
     # empty inputs where PyTorch allows them
     OpSpec("softmax_empty", lambda lib, a: a.softmax(-1), [((0, 3),), ((2, 0, 3),)]),
     OpSpec("log_softmax_empty", lambda lib, a: a.log_softmax(0), [((0, 3),)]),

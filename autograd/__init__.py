@@ -164,8 +164,8 @@ from .value import Value
 from .viz import draw_graph
 
 # isort: split
-# PyTorch's tools: torch.testing, .utils, .distributions, .func, .jit, .profiler and torch.compile
-from . import distributions, func, jit, profiler, testing, utils
+# PyTorch's tools: torch.testing, .utils, .distributions, .func, .autograd.graph, .jit, .profiler and torch.compile
+from . import distributions, func, graph, jit, profiler, testing, utils
 from ._compile import compile
 
 multiply = mul

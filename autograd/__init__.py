@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     backends,
     cuda,
     dtypes,
+    graph,
 )
 from ._device import device, get_default_device, set_default_device
 from ._numbers import Size, bfloat16, e, finfo, iinfo, inf, is_floating_point, is_tensor, nan, newaxis, numel, pi
@@ -164,8 +165,8 @@ from .value import Value
 from .viz import draw_graph
 
 # isort: split
-# PyTorch's tools: torch.testing, .utils, .distributions, .func, .autograd.graph, .jit, .profiler and torch.compile
-from . import distributions, func, graph, jit, profiler, testing, utils
+# PyTorch's tools: torch.testing, .utils, .distributions, .func, .jit, .profiler and torch.compile
+from . import distributions, func, jit, profiler, testing, utils
 from ._compile import compile
 
 multiply = mul

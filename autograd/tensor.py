@@ -242,6 +242,18 @@ class Tensor:
         self._requires_grad = False
         return self
 
+    def as_subclass(self, cls: type) -> Tensor:
+        """A ``cls`` instance (``cls`` a subclass of Tensor) sharing this tensor's memory and version counter, as
+        PyTorch's; when this tensor requires grad the result is a view of it in the graph, so gradients reach it.
+        Subclasses such as ``nn.Parameter`` build their instances with it."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
+        src = self.view_as(self) if self._requires_grad else self
+        out = object.__new__(cls)
+        _init(out, src._data, src._requires_grad, src.grad_fn)
+        out._out_idx, out._version, out._base = src._out_idx, src._version, src._base
+        return out
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         requires_grad = builtins.bool(requires_grad)
         if requires_grad and self._data.dtype.kind != "f":

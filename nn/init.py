@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from autograd import _inplace
+import autograd
 from autograd.random import rng
 from autograd.tensor import Tensor
 
@@ -23,8 +23,9 @@ __all__ = [
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
-def _fill(tensor: Tensor, values, what: str) -> Tensor:
-    _inplace.write(tensor, np.asarray(values).astype(tensor.dtype, copy=False), what)
+def _fill(tensor: Tensor, values) -> Tensor:
+    with autograd.no_grad():
+        tensor.copy_(autograd.from_numpy(np.asarray(values).astype(tensor.dtype, copy=False)))
     return tensor
 
 
@@ -68,12 +69,12 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, rng(generator).uniform(a, b, tensor.shape), "uniform_")
+    return _fill(tensor, rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, mean + std * rng(generator).standard_normal(tensor.shape), "normal_")
+    return _fill(tensor, mean + std * rng(generator).standard_normal(tensor.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -94,12 +95,12 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         todo = todo[~ok]
     if todo.size:  # [a, b] far in a tail: fall back to uniform on [a, b]
         out[todo] = g.uniform(a, b, todo.size)
-    return _fill(tensor, out.reshape(tensor.shape), "trunc_normal_")
+    return _fill(tensor, out.reshape(tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
-    return _fill(tensor, np.full(tensor.shape, val), "constant_")
+    return _fill(tensor, np.full(tensor.shape, val))
 
 
 def ones_(tensor: Tensor) -> Tensor:
@@ -114,7 +115,7 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity (ones on the diagonal)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, np.eye(*tensor.shape), "eye_")
+    return _fill(tensor, np.eye(*tensor.shape))
 
 
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
@@ -132,7 +133,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     for g in range(groups):
         for k in range(min_dim):
             w[(g * out_per_group + k, k) + centre] = 1
-    return _fill(tensor, w, "dirac_")
+    return _fill(tensor, w)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -188,7 +189,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     q = q * np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, gain * q.reshape(tensor.shape), "orthogonal_")
+    return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
@@ -201,7 +202,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     w = std * g.standard_normal((rows, cols))
     for c in range(cols):
         w[g.permutation(rows)[:num_zeros], c] = 0
-    return _fill(tensor, w, "sparse_")
+    return _fill(tensor, w)
 
 
 def _default_weight_and_bias_(weight, bias) -> None:

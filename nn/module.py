@@ -18,7 +18,8 @@ import autograd
 from autograd import dtypes
 from autograd.function import Function
 from autograd.grad_mode import no_grad
-from autograd.tensor import Tensor, _make
+from autograd.graph import increment_version
+from autograd.tensor import Tensor
 from autograd.utils.hooks import RemovableHandle
 
 from .parameter import Buffer, Parameter
@@ -428,12 +429,12 @@ class Module:
             for p in self._parameters.values():
                 if p is None:
                     continue
-                p._data = fn(p)._data
-                if p._grad is not None:
-                    p._grad._data = fn(p._grad)._data
+                p.data = fn(p)
+                if p.grad is not None:
+                    p.grad.data = fn(p.grad)
             for b in self._buffers.values():
                 if b is not None:
-                    b._data = fn(b)._data
+                    b.data = fn(b)
         return self
 
     def to(self, *args, device=None, dtype=None, non_blocking: bool = False, memory_format=None) -> Module:
@@ -454,7 +455,8 @@ class Module:
         dt = dtypes.as_dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dt}")
-        return self._apply(lambda t: _make(t._data.astype(dt, copy=False)) if t._data.dtype.kind == "f" else t)
+        return self._apply(lambda t: autograd.from_numpy(t.numpy().astype(dt, copy=False)) if t.dtype.kind == "f"
+                           else t)
 
     def float(self) -> Module:
         return self.to(dtypes.float32)
@@ -466,7 +468,7 @@ class Module:
         return self.to(dtypes.float16)
 
     def type(self, dst_type) -> Module:
-        return self._apply(lambda t: _make(t._data.astype(dtypes.as_dtype(dst_type))))
+        return self._apply(lambda t: autograd.from_numpy(t.numpy().astype(dtypes.as_dtype(dst_type))))
 
     def cpu(self) -> Module:
         return self
@@ -517,7 +519,7 @@ class Module:
                 continue
             value = state_dict[key]
             if isinstance(value, Tensor):
-                src = value._data
+                src = value.numpy()
             elif isinstance(value, (np.ndarray, np.generic, int, float, bool)):
                 src = np.asarray(value)
             else:
@@ -534,11 +536,12 @@ class Module:
                     f"the shape in current model is {tuple(param.shape)}."
                 )
                 continue
-            dst = param._data
-            if not dst.flags.writeable:
-                dst = param._data = dst.copy()
+            dst = param.numpy()
+            if not dst.flags.writeable:  # a read-only array (a broadcast view, a memory map) gets storage of its own
+                param.data = autograd.from_numpy(dst.copy())
+                dst = param.numpy()
             np.copyto(dst, src, casting="unsafe")
-            param._version[0] += 1
+            increment_version(param)
         if strict:
             for key in state_dict:
                 if key.startswith(prefix):
@@ -682,7 +685,7 @@ class _HookIdentity(Function):
     @staticmethod
     def forward(ctx, callback, *tensors):
         ctx.callback = callback
-        return tuple(_make(t._data) for t in tensors)
+        return tuple(autograd.from_numpy(t.numpy()) for t in tensors)
 
     @staticmethod
     def backward(ctx, *grads):

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import numpy as np
 
+import autograd
+from autograd import dtypes
 from autograd.serialization import register_parameter_type
-from autograd.tensor import Tensor, _init, _make
+from autograd.tensor import Tensor
+
+
+def _shared(data) -> Tensor:
+    """A graph-free tensor sharing ``data``'s memory (and version counter, when ``data`` is a Tensor)."""
+    if data is None:
+        return autograd.from_numpy(np.empty(0, dtype=np.float32))
+    if isinstance(data, Tensor):
+        return data.detach()
+    return autograd.from_numpy(np.asarray(data))
 
 
 class Parameter(Tensor):
     """A Tensor that requires grad (by default) and is registered by ``Module.__setattr__``.
 
-    ``Parameter(t)`` shares ``t``'s memory, as in PyTorch.
+    ``Parameter(t)`` shares ``t``'s memory and version counter, as in PyTorch.
     """
 
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad: bool = True) -> None:
-        if data is None:
-            arr = np.empty(0, dtype=np.float32)
-        elif isinstance(data, Tensor):
-            arr = data._data
-        else:
-            arr = np.asarray(data)
-        _init(self, arr, False, None)
+    def __new__(cls, data=None, requires_grad: bool = True) -> Parameter:
+        p = _shared(data).as_subclass(cls)
         if requires_grad:
-            self.requires_grad_(True)
+            p.requires_grad_(True)
+        return p
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Everything is done in ``__new__`` (``Tensor.__init__`` would copy the data)."""
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -34,9 +43,9 @@ class Parameter(Tensor):
         """A Parameter with a copy of the data, the same ``requires_grad`` (and a copy of ``grad``), as torch."""
         if id(self) in memo:
             return memo[id(self)]
-        out = type(self)(_make(self._data.copy()), self.requires_grad)
-        if self._grad is not None:
-            out._grad = _make(self._grad._data.copy())
+        out = Parameter.__new__(type(self), self.numpy().copy(), self.requires_grad)
+        if self.grad is not None:
+            out.grad = autograd.from_numpy(self.grad.numpy().copy())
         memo[id(self)] = out
         return out
 
@@ -53,17 +62,15 @@ class Buffer(Tensor):
 
     __slots__ = ("persistent",)
 
-    def __init__(self, data=None, *, persistent: bool = True) -> None:
-        if data is None:
-            arr = np.empty(0, dtype=np.float32)
-        elif isinstance(data, Tensor):
-            arr = data._data
-        else:
-            arr = np.asarray(data)
-        _init(self, arr, False, None)
+    def __new__(cls, data=None, *, persistent: bool = True) -> Buffer:
+        b = _shared(data).as_subclass(cls)
         if isinstance(data, Tensor) and data.requires_grad:
-            self.requires_grad_(True)
-        self.persistent = persistent
+            b.requires_grad_(True)
+        b.persistent = persistent
+        return b
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Everything is done in ``__new__`` (``Tensor.__init__`` would copy the data)."""
 
 
 class UninitializedParameter(Parameter):
@@ -73,17 +80,13 @@ class UninitializedParameter(Parameter):
 
     __slots__ = ()
 
-    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
-        from autograd import dtypes
-
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None) -> UninitializedParameter:
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-        super().__init__(np.empty(0, dtype=d), requires_grad)
+        return super().__new__(cls, np.empty(0, dtype=d), requires_grad)
 
     def materialize(self, shape, device=None, dtype=None) -> None:
-        from autograd import dtypes
-
-        d = dtypes.as_dtype(dtype) if dtype is not None else self._data.dtype
-        self._data = np.empty(tuple(shape), dtype=d)
+        d = dtypes.as_dtype(dtype) if dtype is not None else self.dtype
+        self.data = autograd.empty(tuple(shape), dtype=d)
         self.__class__ = Parameter
 
     def __repr__(self) -> str:

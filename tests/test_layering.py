@@ -25,22 +25,7 @@ PRIVATE_ATTRIBUTES = {
 # Files that still break the rule; each entry leaves this set when its file is cleaned (issue 14).
 PENDING: set[str] = {
     "nn/functional/activation.py",
-    "nn/functional/attention.py",
     "nn/functional/linear.py",
-    "nn/functional/loss.py",
-    "nn/functional/normalization.py",
-    "nn/functional/pooling.py",
-    "nn/init.py",
-    "nn/module.py",
-    "nn/modules/normalization.py",
-    "nn/modules/padding.py",
-    "nn/parameter.py",
-    "nn/utils/clip_grad.py",
-    "nn/utils/convert_parameters.py",
-    "nn/utils/parametrizations.py",
-    "nn/utils/parametrize.py",
-    "nn/utils/regularization.py",
-    "nn/utils/rnn.py",
 }
 
 

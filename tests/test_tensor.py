@@ -181,3 +181,34 @@ def test_division_variants():
     assert (a % 3).tolist() == [1, 2]
     with pytest.raises(ValueError, match="rounding_mode"):
         a.div(2, rounding_mode="up")
+
+
+class _Sub(A.Tensor):
+    __slots__ = ()
+
+
+def test_as_subclass_shares_memory_and_version_counter():
+    x = A.ones(3)
+    y = x.as_subclass(_Sub)
+    assert type(y) is _Sub and not y.requires_grad and y.is_leaf
+    y.numpy()[0] = 5.0
+    assert x.tolist() == [5.0, 1.0, 1.0]
+    w = A.ones(3, requires_grad=True)
+    loss = (w * x).sum()  # Mul saves x
+    with A.no_grad():
+        y.add_(1.0)  # bumps the counter x and y share
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    with pytest.raises(TypeError, match="subclass of Tensor"):
+        x.as_subclass(int)
+
+
+def test_as_subclass_of_a_tensor_requiring_grad_stays_in_the_graph():
+    w = A.tensor([1.0, 2.0], requires_grad=True)
+    s = w.as_subclass(_Sub)
+    assert type(s) is _Sub and s.requires_grad and not s.is_leaf
+    (s * s).sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    with A.no_grad():
+        assert not w.as_subclass(_Sub).requires_grad
+

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..function import Op
 from ..kernels import pool as K
+from ..tensor import Tensor
 from ._spatial import from_2d as _from_2d
 from ._spatial import to_2d as _to_2d
 
@@ -121,3 +122,22 @@ class AdaptiveAvgPool(Op):
     @staticmethod
     def backward(ctx, g):
         return AdaptiveAvgPool.apply(g, None if ctx.ph is None else ctx.ph.T, ctx.pw.T), None, None
+
+
+def avg_pool(x: Tensor, geom: PoolGeom, count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    """Average pooling of (N, C, [H,] W) over ``geom``'s windows: each window's sum / its divisor (the window
+    size, without the padded part unless ``count_include_pad``, or ``divisor_override``), as PyTorch."""
+    in_hw = (1,) + tuple(x.shape[2:]) if geom.nd == 1 else tuple(x.shape[2:])
+    div = K.avg_divisor(in_hw, geom.kernel, geom.stride, geom.padding, geom.out_hw, count_include_pad,
+                        divisor_override, x.dtype)
+    return AvgPool.apply(x, geom, div)
+
+
+def adaptive_avg_pool(x: Tensor, output_size: tuple[int, ...]) -> Tensor:
+    """Average pooling of the last ``len(output_size)`` (1 or 2) dims of ``x`` to ``output_size`` windows that
+    tile each dim as evenly as possible."""
+    in_sp = x.shape[x.ndim - len(output_size):]
+    mats = [K.adaptive_matrix(i, o, x.dtype) for i, o in zip(in_sp, output_size)]
+    if len(mats) == 1:
+        return AdaptiveAvgPool.apply(x, None, mats[0])
+    return AdaptiveAvgPool.apply(x, mats[0], mats[1])

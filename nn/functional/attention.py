@@ -14,7 +14,8 @@ import warnings
 
 import numpy as np
 
-from autograd.tensor import Tensor, _make
+import autograd
+from autograd.tensor import Tensor
 
 from .activation import softmax
 from .linear import dropout, linear, pad
@@ -25,11 +26,11 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 def _bool_to_bias(mask: np.ndarray, dtype, allowed: bool) -> Tensor:
     """A bool mask as an additive bias: 0 where attending is allowed, -inf elsewhere."""
     blocked = ~mask if allowed else mask
-    return _make(np.where(blocked, -np.inf, 0.0).astype(dtype))
+    return autograd.from_numpy(np.where(blocked, -np.inf, 0.0).astype(dtype))
 
 
 def _causal_bias(L: int, S: int, dtype) -> Tensor:
-    return _make(np.where(np.tril(np.ones((L, S), dtype=bool)), 0.0, -np.inf).astype(dtype))
+    return autograd.from_numpy(np.where(np.tril(np.ones((L, S), dtype=bool)), 0.0, -np.inf).astype(dtype))
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
@@ -74,13 +75,13 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         # a query that may attend to nothing gets a zero output (and zero gradients), as in PyTorch, not NaN
         dead = np.all(np.isneginf(bias.numpy()), axis=-1, keepdims=True)
         if dead.any():
-            bias = bias.masked_fill(_make(dead), 0.0)
+            bias = bias.masked_fill(autograd.from_numpy(dead), 0.0)
         else:
             dead = None
         scores = scores + bias
     weights = softmax(scores, dim=-1)
     if dead is not None:
-        weights = weights * _make((~dead).astype(weights.dtype))
+        weights = weights * autograd.from_numpy((~dead).astype(weights.dtype))
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value

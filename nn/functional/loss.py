@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+import autograd
 from autograd.ops import loss as _ops
 from autograd.ops.elementwise import abs as _abs
 from autograd.ops.elementwise import clamp, exp, log, minimum, relu, sqrt, where
-from autograd.tensor import Tensor, _make
+from autograd.tensor import Tensor
 
 from .activation import logsigmoid
 from .linear import pairwise_distance
@@ -50,7 +51,7 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 # ---- helpers ----
 def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else _make(np.asarray(x))
+    return x if isinstance(x, Tensor) else autograd.from_numpy(np.asarray(x))
 
 
 def _check_reduction(reduction: str, allowed: tuple = _REDUCTIONS) -> None:
@@ -99,7 +100,7 @@ def _softplus(x: Tensor) -> Tensor:
 def _class_weight(weight, ncls: int, dtype, fn: str) -> np.ndarray | None:
     if weight is None:
         return None
-    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+    w = np.asarray(weight.numpy() if isinstance(weight, Tensor) else weight)
     if w.shape != (ncls,):
         raise RuntimeError(
             f"{fn}: weight tensor should be defined either for all {ncls} classes or no classes but got weight "
@@ -144,7 +145,7 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int, fn: s
     if tuple(target.shape) != tuple(expected):
         _shape_error(input, target, f"{fn}: expected target size {list(expected)} for input of size "
                      f"{list(input.shape)}, got {list(target.shape)}")
-    t = target._data
+    t = target.numpy()
     bad = (t != ignore_index) & ((t < 0) | (t >= ncls))
     if bad.any():
         raise IndexError(
@@ -202,8 +203,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError(f"var has negative entry/entries (var={var})")
-        var = _make(np.full(input.shape, var, dtype=input.dtype))
-    elif (var._data < 0).any():
+        var = autograd.from_numpy(np.full(input.shape, var, dtype=input.dtype))
+    elif (var.numpy() < 0).any():
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
@@ -216,7 +217,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
             )
     _check_reduction(reduction)
     # clamp for stability, but let the gradient through as if unclamped (PyTorch clamps in place under no_grad)
-    var = var + _make(np.maximum(var._data, eps) - var._data)
+    v = var.numpy()
+    var = var + autograd.from_numpy(np.asarray(np.maximum(v, eps) - v))
     d = input - target
     loss = (log(var) + d * d / var) * 0.5
     if full:
@@ -253,7 +255,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({tuple(target.shape)}) that is different to the input size "
             f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
         )
-    x = input._data
+    x = input.numpy()
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
         raise RuntimeError(
             f"all elements of input should be between 0 and 1 (binary_cross_entropy got values in "
@@ -351,9 +353,9 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     batched = log_probs.ndim == 3
     T, C = log_probs.shape[0], log_probs.shape[-1]
     N = log_probs.shape[1] if batched else 1
-    tg = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
-    in_len = np.asarray(input_lengths._data if isinstance(input_lengths, Tensor) else input_lengths).reshape(-1)
-    tg_len = np.asarray(target_lengths._data if isinstance(target_lengths, Tensor) else target_lengths).reshape(-1)
+    tg = np.asarray(targets.numpy() if isinstance(targets, Tensor) else targets)
+    in_len = np.asarray(input_lengths.numpy() if isinstance(input_lengths, Tensor) else input_lengths).reshape(-1)
+    tg_len = np.asarray(target_lengths.numpy() if isinstance(target_lengths, Tensor) else target_lengths).reshape(-1)
     in_len, tg_len = in_len.astype(np.int64), tg_len.astype(np.int64)
     if tg.dtype.kind not in "iu" and tg.size:
         raise RuntimeError(f"ctc_loss: targets must be integer class indices, got dtype {tg.dtype}")
@@ -402,7 +404,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
                              blank=int(blank), zero_infinity=bool(zero_infinity))
     if reduction == "mean":
         denom = np.maximum(tg_len, 1).astype(log_probs.dtype)
-        return (nll / _make(denom if batched else denom.reshape(()))).mean()
+        return (nll / autograd.from_numpy(denom if batched else denom.reshape(()))).mean()
     return _reduce(nll, reduction)
 
 
@@ -474,7 +476,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p}")
     target = _t(target)
     n, ncls = _check_margin_input(input, target, "multi_margin_loss")
-    t = target._data.reshape(-1)
+    t = target.numpy().reshape(-1)
     if t.size != n or (input.ndim == 2 and target.ndim != 1) or (input.ndim == 1 and target.ndim > 1):
         raise RuntimeError(
             f"multi_margin_loss: inconsistent target size: {list(target.shape)} for input of size: "
@@ -486,7 +488,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     onehot = np.zeros((n, ncls), dtype=input.dtype)
     onehot[np.arange(n), t] = 1
     onehot = onehot.reshape(input.shape)
-    x_y = (input * _make(onehot)).sum(-1, keepdim=True)
+    x_y = (input * autograd.from_numpy(onehot)).sum(-1, keepdim=True)
     z = relu(margin - x_y + input)
     if p == 2:
         z = z * z
@@ -494,7 +496,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if weight is not None:
         w = _class_weight(weight, ncls, input.dtype, "multi_margin_loss")
         scale = scale * w[t].reshape(input.shape[:-1] + (1,))
-    loss = (z * _make(scale.astype(input.dtype))).sum(-1) / ncls
+    loss = (z * autograd.from_numpy(scale.astype(input.dtype))).sum(-1) / ncls
     return _reduce(loss, reduction)
 
 
@@ -509,7 +511,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean
             f"multilabel_margin_loss: inconsistent target size: {list(target.shape)} for input of size: "
             f"{list(input.shape)}"
         )
-    t = target._data.reshape(n, ncls)
+    t = target.numpy().reshape(n, ncls)
     if ((t < -1) | (t >= ncls)).any():
         bad = int(t[(t < -1) | (t >= ncls)][0])
         raise IndexError(f"multilabel_margin_loss: target {bad} is out of range for an input with {ncls} classes")
@@ -519,7 +521,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean
     pairs = count[:, :, None] * (count == 0)[:, None, :]  # (n, j, i): j a target, i not a target
     x = input if input.ndim == 2 else input.unsqueeze(0)
     hinge = relu(1 - x.unsqueeze(2) + x.unsqueeze(1))
-    loss = (hinge * _make(pairs.astype(input.dtype))).sum((1, 2)) / ncls
+    loss = (hinge * autograd.from_numpy(pairs.astype(input.dtype))).sum((1, 2)) / ncls
     if input.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from autograd.graph import increment_version
 from autograd.ops.norm import Normalize, batch_norm_spec, group_norm_spec, layer_norm_spec
 from autograd.tensor import Tensor
 
@@ -66,18 +67,18 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(input.shape)}")
     out, mean, var = Normalize.apply(input, weight, bias, batch_norm_spec(tuple(input.shape), eps))
     if running_mean is not None:
-        _update(running_mean, mean._data, momentum)
+        _update(running_mean, mean.numpy(), momentum)
     if running_var is not None:
-        _update(running_var, var._data * (n / (n - 1)), momentum)
+        _update(running_var, var.numpy() * (n / (n - 1)), momentum)
     return out
 
 
 def _update(buf: Tensor, value: np.ndarray, momentum: float) -> None:
     """buf = (1 - momentum) buf + momentum value, in place (bumps the version, as an in-place op does)."""
-    data = buf._data
+    data = buf.numpy()
     data *= 1 - momentum
     data += (momentum * value).astype(data.dtype, copy=False)
-    buf._version[0] += 1
+    increment_version(buf)
 
 
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,

@@ -5,8 +5,7 @@ Argument checking and output-size arithmetic live here; the differentiable ops a
 
 from __future__ import annotations
 
-from autograd.kernels.pool import adaptive_matrix, avg_divisor
-from autograd.ops.pool import AdaptiveAvgPool, AvgPool, MaxPool, PoolGeom
+from autograd.ops.pool import MaxPool, PoolGeom, adaptive_avg_pool, avg_pool
 from autograd.tensor import Tensor
 
 from .._utils import _ntuple
@@ -92,10 +91,7 @@ def _avg_pool(nd, fname, input, kernel_size, stride, padding, ceil_mode, count_i
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{fname}: divisor must be not zero")
     geom = _geometry(input, nd, fname, kernel_size, stride, padding, 1, ceil_mode)
-    in_hw = (1,) + tuple(input.shape[2:]) if nd == 1 else tuple(input.shape[2:])
-    div = avg_divisor(in_hw, geom.kernel, geom.stride, geom.padding, geom.out_hw, count_include_pad,
-                      divisor_override, input.dtype)
-    out = AvgPool.apply(input, geom, div)
+    out = avg_pool(input, geom, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
 
 
@@ -127,10 +123,7 @@ def _adaptive(nd, fname, input, output_size):
     sizes = tuple(i if o is None else int(o) for o, i in zip(sizes, in_sp))
     if any(o <= 0 for o in sizes):
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal to 1, got {sizes}")
-    mats = [adaptive_matrix(i, o, input.dtype) for i, o in zip(in_sp, sizes)]
-    if nd == 1:
-        return AdaptiveAvgPool.apply(input, None, mats[0])
-    return AdaptiveAvgPool.apply(input, mats[0], mats[1])
+    return adaptive_avg_pool(input, sizes)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:

@@ -9,6 +9,7 @@ in eval mode it uses the running statistics, unless they are not tracked.
 from __future__ import annotations
 
 import autograd
+from autograd.graph import increment_version
 from autograd.tensor import Tensor
 
 from .. import functional as F
@@ -90,8 +91,9 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._version[0] += 1
+            count = self.num_batches_tracked.numpy()
+            count += 1
+            increment_version(self.num_batches_tracked)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or (self.running_mean is None and self.running_var is None)

@@ -17,7 +17,7 @@ __all__ = [
 
 class _PadNd(Module):
     _dims = 1
-    _mode = "constant"
+    _pad_mode = "constant"
 
     def __init__(self, padding, value: float = 0.0) -> None:
         super().__init__()
@@ -31,12 +31,12 @@ class _PadNd(Module):
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if self._mode == "constant":
+        if self._pad_mode == "constant":
             return F.pad(input, self.padding, "constant", self.value)
-        return F.pad(input, self.padding, self._mode)
+        return F.pad(input, self.padding, self._pad_mode)
 
     def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value}" if self._mode == "constant" else f"{self.padding}"
+        return f"padding={self.padding}, value={self.value}" if self._pad_mode == "constant" else f"{self.padding}"
 
 
 class ConstantPad1d(_PadNd):
@@ -71,7 +71,7 @@ class ZeroPad2d(ZeroPad1d):
 class ReflectionPad1d(_PadNd):
     """Pad the last dim with its reflection (the edge not repeated)."""
 
-    _mode = "reflect"
+    _pad_mode = "reflect"
 
 
 class ReflectionPad2d(ReflectionPad1d):
@@ -81,7 +81,7 @@ class ReflectionPad2d(ReflectionPad1d):
 class ReplicationPad1d(_PadNd):
     """Pad the last dim by repeating its edge value."""
 
-    _mode = "replicate"
+    _pad_mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
@@ -91,7 +91,7 @@ class ReplicationPad2d(ReplicationPad1d):
 class CircularPad1d(_PadNd):
     """Pad the last dim by wrapping around."""
 
-    _mode = "circular"
+    _pad_mode = "circular"
 
 
 class CircularPad2d(CircularPad1d):

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd.tensor import Tensor, _make
+import autograd
+from autograd.graph import increment_version
+from autograd.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
@@ -39,10 +41,10 @@ def _vector_norm(a: np.ndarray, p: float) -> np.ndarray:
 
 def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
     """The ``norm_type``-norm of the norms of ``tensors`` (as if they were concatenated into one vector)."""
-    arrays = [t._data for t in _as_list(tensors) if t is not None]
+    arrays = [t.numpy() for t in _as_list(tensors) if t is not None]
     norm_type = float(norm_type)
     if not arrays:
-        return _make(np.zeros((), np.float32))
+        return autograd.from_numpy(np.zeros((), np.float32))
     dtype = np.result_type(*arrays)
     norms = np.stack([_vector_norm(a, norm_type).astype(dtype) for a in arrays])
     total = _vector_norm(norms, norm_type).astype(dtype)
@@ -52,7 +54,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
-    return _make(np.asarray(total))
+    return autograd.from_numpy(np.asarray(total))
 
 
 def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, foreach=None) -> None:
@@ -63,8 +65,9 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, forea
     total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
     coef = min(float(max_norm) / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
     for g in grads:
-        g._data *= g._data.dtype.type(coef)
-        g._version[0] += 1
+        a = g.numpy()
+        a *= a.dtype.type(coef)
+        increment_version(g)
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,
@@ -84,5 +87,6 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, f
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
-            p.grad._version[0] += 1
+            a = p.grad.numpy()
+            np.clip(a, -clip_value, clip_value, out=a)
+            increment_version(p.grad)

@@ -24,9 +24,9 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if vec.ndim != 1 or vec.numel() != total:
         raise RuntimeError(f"vector_to_parameters: vec of shape {tuple(vec.shape)} does not hold the "
                            f"{total} values of the parameters")
-    data = vec._data
+    data = vec.numpy()
     pointer = 0
     for p in params:
         n = p.numel()
-        p._data = data[pointer:pointer + n].reshape(p.shape).astype(p.dtype, copy=False)
+        p.data = autograd.from_numpy(data[pointer:pointer + n].reshape(p.shape).astype(p.dtype, copy=False))
         pointer += n

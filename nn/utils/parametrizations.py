@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 import autograd
-from autograd.tensor import Tensor, _make
+from autograd.graph import increment_version
+from autograd.tensor import Tensor
 
 from ..module import Module
 from . import parametrize
@@ -68,10 +69,11 @@ class _SpectralNorm(Module):
         self.eps = eps
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
-            mat = self._matrix(weight)._data
+            mat = self._matrix(weight).numpy()
             h, w = mat.shape
-            self.register_buffer("_u", _make(_normalize(autograd.randn(h, dtype=weight.dtype)._data, eps)))
-            self.register_buffer("_v", _make(_normalize(autograd.randn(w, dtype=weight.dtype)._data, eps)))
+            for name, size in (("_u", h), ("_v", w)):
+                start = _normalize(autograd.randn(size, dtype=weight.dtype).numpy(), eps)
+                self.register_buffer(name, autograd.from_numpy(start))
             self._power_method(mat, 15)
 
     def _matrix(self, weight: Tensor) -> Tensor:
@@ -80,21 +82,20 @@ class _SpectralNorm(Module):
         return weight.flatten(1)
 
     def _power_method(self, mat: np.ndarray, n: int) -> None:
-        u, v = self._u._data, self._v._data
+        u, v = self._u.numpy(), self._v.numpy()
         for _ in range(n):
             u[...] = _normalize(mat @ v, self.eps)
             v[...] = _normalize(mat.T @ u, self.eps)
-        self._u._version[0] += 1
-        self._v._version[0] += 1
+        increment_version((self._u, self._v))
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
             return weight / autograd.clamp((weight * weight).sum().sqrt(), min=self.eps)
         mat = self._matrix(weight)
         if self.training:
-            self._power_method(mat._data, self.n_power_iterations)
-        u = _make(self._u._data.copy())
-        v = _make(self._v._data.copy())
+            self._power_method(mat.numpy(), self.n_power_iterations)
+        u = self._u.clone()
+        v = self._v.clone()
         sigma = (u * mat.matmul(v)).sum()
         return weight / sigma
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import autograd
 from autograd.grad_mode import no_grad
+from autograd.graph import increment_version
 from autograd.tensor import Tensor
 
 from ..module import Module
@@ -48,10 +50,10 @@ def _register_parameter_or_buffer(module: Module, name: str, x: Tensor) -> None:
 def _set_data(dst: Tensor, src: Tensor) -> None:
     """Give ``dst`` ``src``'s values, keeping ``dst`` the same object (so optimizers keep it)."""
     if dst.shape == src.shape:
-        dst._data[...] = src._data
+        dst.numpy()[...] = src.numpy()
     else:
-        dst._data = src._data.astype(dst.dtype, copy=True)
-    dst._version[0] += 1
+        dst.data = autograd.from_numpy(src.numpy().astype(dst.dtype, copy=True))
+    increment_version(dst)
 
 
 class ParametrizationList(ModuleList):

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 import autograd
+from autograd.graph import increment_version
 from autograd.tensor import Tensor
 
 from ..module import Module
@@ -66,7 +67,7 @@ def max_norm_(module_or_params: Module | Iterable[Tensor], max_value: float = 2.
     if max_value < 0:
         raise ValueError(f"max_norm_: max_value must be non-negative, got {max_value}")
     for w in regularized_parameters(module_or_params):
-        a = w._data
+        a = w.numpy()
         if a.ndim == 0:
             raise ValueError("max_norm_: cannot renormalise a 0-d tensor")
         d = dim % a.ndim
@@ -78,4 +79,4 @@ def max_norm_(module_or_params: Module | Iterable[Tensor], max_value: float = 2.
             norms = (mag**norm_type).sum(axis=axes, keepdims=True) ** (1.0 / norm_type)
         scale = np.where(norms > max_value, max_value / (norms + 1e-7), 1.0)
         a *= scale.astype(a.dtype)
-        w._version[0] += 1
+        increment_version(w)

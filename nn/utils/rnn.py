@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import autograd
-from autograd.tensor import Tensor, _make
+from autograd.tensor import Tensor
 
 __all__ = [
     "PackedSequence", "pad_sequence", "unpad_sequence", "pack_padded_sequence", "pad_packed_sequence",
@@ -46,14 +46,14 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
 
 
 def _invert(perm: Tensor) -> Tensor:
-    p = perm._data
+    p = perm.numpy()
     inv = np.empty_like(p)
     inv[p] = np.arange(p.size, dtype=p.dtype)
-    return _make(inv)
+    return autograd.from_numpy(inv)
 
 
 def _lengths(lengths) -> np.ndarray:
-    arr = lengths._data if isinstance(lengths, Tensor) else np.asarray(lengths)
+    arr = lengths.numpy() if isinstance(lengths, Tensor) else np.asarray(lengths)
     arr = arr.astype(np.int64).reshape(-1)
     if arr.size and arr.min() <= 0:
         raise RuntimeError(
@@ -122,15 +122,15 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,  # n
     batch_sizes = (sorted_lens[None, :] > np.arange(sorted_lens[0])[:, None]).sum(1)
     cols = np.arange(B) if order is None else order
     index = np.concatenate([t * B + cols[:bs] for t, bs in enumerate(batch_sizes)])
-    data = x.reshape((T * B,) + tuple(x.shape[2:]))[_make(index)]
-    sorted_indices = None if order is None else _make(order.astype(np.int64))
-    return PackedSequence(data, _make(batch_sizes.astype(np.int64)), sorted_indices)
+    data = x.reshape((T * B,) + tuple(x.shape[2:]))[autograd.from_numpy(index)]
+    sorted_indices = None if order is None else autograd.from_numpy(order.astype(np.int64))
+    return PackedSequence(data, autograd.from_numpy(batch_sizes.astype(np.int64)), sorted_indices)
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
                         total_length: int | None = None) -> tuple[Tensor, Tensor]:
     """Undo ``pack_padded_sequence``: (padded batch, lengths as int64), in the original batch order."""
-    data, batch_sizes = sequence.data, sequence.batch_sizes._data.astype(np.int64)
+    data, batch_sizes = sequence.data, sequence.batch_sizes.numpy().astype(np.int64)
     B = int(batch_sizes[0]) if batch_sizes.size else 0
     T = batch_sizes.size
     if total_length is not None:
@@ -147,14 +147,15 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
         index[t, :bs] = np.arange(offsets[t], offsets[t] + bs)
     lengths = (batch_sizes[None, :] > np.arange(B)[:, None]).sum(1)  # per sorted batch entry
     pad_row = autograd.full((1,) + tuple(data.shape[1:]), padding_value, dtype=data.dtype)
-    padded = autograd.cat([data, pad_row])[_make(index.reshape(-1))].reshape((T, B) + tuple(data.shape[1:]))
+    rows = autograd.cat([data, pad_row])[autograd.from_numpy(index.reshape(-1))]
+    padded = rows.reshape((T, B) + tuple(data.shape[1:]))
     if sequence.unsorted_indices is not None:
         unsort = sequence.unsorted_indices
         padded = padded.index_select(1, unsort)
-        lengths = lengths[unsort._data]
+        lengths = lengths[unsort.numpy()]
     if batch_first:
         padded = padded.transpose(0, 1)
-    return padded, _make(lengths.astype(np.int64))
+    return padded, autograd.from_numpy(lengths.astype(np.int64))
 
 
 def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:

@@ -409,6 +409,22 @@ class M(nn.Module):
     assert m.x.numpy().sum() == 2 and "x" in m.state_dict()
 
 
+def test_parameter_shares_memory_and_version_counter_like_torch():
+    bumped = []
+    for lib, mod in ((torch, torch.nn), (autograd, nn)):
+        t = lib.ones(2)
+        p = mod.Parameter(t)
+        assert p.requires_grad and p.is_leaf and not mod.Parameter(t, requires_grad=False).requires_grad
+        w = lib.ones(2, requires_grad=True)
+        loss = (w * t).sum()  # saves t
+        with lib.no_grad():
+            p.mul_(2.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+        bumped.append(t.tolist())
+    assert bumped[0] == bumped[1] == [2.0, 2.0]
+
+
 # ---- random architectures: traversal, keys and repr equal torch's ----
 
 leaf = st.one_of(

@@ -169,7 +169,12 @@ def test_conv_copy_kernels_parallel_equal_serial(dtype):
     both(KC._im2row_numba, lambda: (xn, np.zeros((4, 4, 8, 3, 2, 5), dtype), 1, 2, 1, 1, 1))
     rows = rng.standard_normal((6, 4, 8, 3, 2, 5)).astype(dtype)
     both(KC._row2im_numba, lambda: (rows, np.zeros((6, 11, 10, 5), dtype), 2, 1, 1, 1))
-    both(KC._nhwc_to_nchw, lambda: (xn, np.zeros((6, 5, 11, 10), dtype)))
+    bias = rng.standard_normal(5).astype(dtype)
+    xw = rng.standard_normal((6, 11, 40, 5)).astype(dtype)  # wider than one tile of columns
+    for has_bias in (False, True):
+        both(KC._nhwc_to_nchw, lambda: (xn, np.zeros((6, 5, 11, 10), dtype), bias, has_bias))
+        both(KC._nhwc_to_nchw, lambda: (xw, np.zeros((6, 5, 11, 40), dtype), bias, has_bias))
+    both(KC._pad_nhwc_numba, lambda: (xp, np.full((6, 14, 12, 5), np.nan, dtype), 2, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32])

@@ -297,6 +297,22 @@ def test_row_input_grad_numpy_fallback(monkeypatch):
 
 
 
+
+def test_row_forward_and_weight_grad_numpy_fallback(monkeypatch):
+    """Without Numba the padded channels-last copy and the transposing copy with the bias run on numpy: the same
+    values as the Numba copies."""
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((3, 5, 6, 7)), rng.standard_normal((4, 5, 3, 2)), rng.standard_normal(4)
+    g = rng.standard_normal((3, 4, 3, 6))
+    args = ((2, 1), ((1, 1), (0, 0)), (1, 1))
+    y = K.conv2d_forward_rows(x, w, b, *args, (3, 6))
+    gw = K.conv2d_backward_weight_rows(x, g, w.shape, *args)
+    monkeypatch.setattr(K, "_numba_ok", lambda *a: False)
+    np.testing.assert_allclose(K.conv2d_forward_rows(x, w, b, *args, (3, 6)), y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(K.conv2d_backward_weight_rows(x, g, w.shape, *args), gw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y, K.conv2d_forward_cols(x, w, b, *args, (3, 6), 1), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_row_and_col_kernels_round_within_their_bound(dtype, monkeypatch):
     """Both forward kernels against the float64 result: an n-term dot product of random signs rounds to within

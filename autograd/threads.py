@@ -11,10 +11,10 @@ The policy:
 - Numba kernels of the library's hot families (convolution copies, pooling, normalisation, softmax, elementwise
   backward, optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop
   with ``parallel=True``. With ``PARALLEL_LOOPS`` on, work below the family's threshold (``THRESHOLDS``) runs
-  serial and above it on ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS`` is off by default: measured
-  on the 2-core machine (benchmark CNN (256,3,32,32) step, best of 6, load 3-4), all serial 861 ms, threaded
-  BLAS only 475 ms, Numba loops only 825 ms, both 2507 ms: after each threaded product OpenBLAS's workers
-  spin-wait and hold the cores the Numba threads need, so the two pools must not take turns. Every parallel
+  serial and above it on ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS`` is off by default: after
+  each threaded product OpenBLAS's workers spin-wait and hold the cores the Numba threads need, so on a small
+  machine a step with both pools runs slower than with either alone; the two pools must not take turns (the
+  measurements: benchmarks/RESULTS.md, "Design measurements"). Every parallel
   loop writes disjoint outputs and keeps each output's order of arithmetic, so results are bit-identical
   whatever the thread count. The one exception is the BLAS
   (matrix products, and the convolutions built on them, whose batch blocks grow with the thread count):
@@ -93,10 +93,11 @@ def num_threads(n: int):
 # ---- parallel Numba kernels ----
 THRESHOLDS: dict[str, int] = {
     # the least work (elements a call touches) for a family's parallel loop; below it the serial loop runs. A
-    # parallel launch costs ~55 us on an idle 2-core machine (workqueue layer: waking its threads) and a barrier
-    # at the end that waits for the slowest thread, so a loop goes parallel only where its serial time is about
-    # half a millisecond or more: ~1-2 ns per element for copies and activation backward, more for the
-    # exp-heavy softmax rows, the three-pass norms and the optimizer updates.
+    # parallel launch has a fixed cost (waking the pool's threads, and a barrier at the end that waits for the
+    # slowest), so a loop goes parallel only where its serial time is about ten times that cost: copies and
+    # activation backward are the cheapest per element and get the highest thresholds, the exp-heavy softmax
+    # rows, the three-pass norms and the optimizer updates lower ones (benchmarks/RESULTS.md, "Design
+    # measurements").
     "conv": 1 << 19,
     "pool": 1 << 19,
     "norm": 1 << 18,
@@ -105,7 +106,7 @@ THRESHOLDS: dict[str, int] = {
     "optim": 1 << 18,
 }
 
-PARALLEL_LOOPS = False  # see the module docstring: on with the BLAS on one thread, or where measured to pay
+PARALLEL_LOOPS = False  # see the module docstring: on with the BLAS on one thread, or where a benchmark shows it pays
 _lock = threading.Lock()
 _state = {"layer_set": False, "serial_only": False, "parallel_calls": 0}  # parallel_calls: for tests
 

@@ -20,13 +20,12 @@ transposes to NCHW) are ``threads.kernel`` loops, parallel over images or output
 threshold when ``threads.PARALLEL_LOOPS`` is on (off by default), each output written by one iteration, so
 they give the same bits on any number of threads. On more than one thread each batch block is one GEMM.
 
-Measured on the 2-core machine (float32, one BLAS thread, load ~2): Conv2d(1, 16, 3, p=1) on (64, 1, 28, 28)
-forward 0.43 ms, weight grad 0.30; Conv2d(16, 32, 3, p=1) on (64, 16, 14, 14) forward 2.06, input grad 1.7-2.1,
-weight grad 1.7 (PyTorch on 2 threads: 0.19, 0.18, 0.81, 0.75, 0.67). Not kept: the forward's rows kept for the
-weight grad (see ``autograd.ops.conv.Conv``); per-image GEMMs for the row forward (2.6 vs 2.0 ms); a Numba direct
-convolution for C_in = 1 (4.2 ms vs 0.43, not vectorised); Numba direct-convolution loops (3-15x slower than
-im2col + BLAS). The serial Numba col2im beats numpy's kh * kw strided adds (3.5 ms vs 4.5 ms). ``col2im_numpy``,
-``row2im_numpy`` and the column kernels are the references the fast paths are tested against.
+Every product is a GEMM on the BLAS: direct-convolution loops in Numba do not vectorise as well as im2col +
+BLAS, even for C_in = 1. The row forward runs one tall GEMM per batch block rather than one per image, and the
+weight grad re-reads x instead of keeping the forward's rows (see ``autograd.ops.conv.Conv``). ``col2im`` is a
+serial Numba loop: it touches each input element once, where numpy would need kh * kw strided adds.
+``col2im_numpy``, ``row2im_numpy`` and the column kernels are the references the fast paths are tested against;
+the measurements behind these choices are in benchmarks/RESULTS.md ("Design measurements").
 """
 
 from __future__ import annotations
@@ -386,9 +385,9 @@ def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarra
 
 
 def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.ndarray:
-    """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place, no transposing copy), then row2im
-    into a zeroed padded channels-last buffer and a transposing copy to NCHW, a batch block at a time (the block's
-    rows and padded buffer reused, so they stay in cache)."""
+    """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: a transposing copy of g costs
+    more than the strided GEMM saves), then row2im into a zeroed padded channels-last buffer and a transposing copy
+    to NCHW, a batch block at a time (the block's rows and padded buffer reused, so they stay in cache)."""
     n, c, h, wd = x_shape
     out_hw = g.shape[2:]
     (pt, pb), (pl, pr) = padding
@@ -423,8 +422,8 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
 
 def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: gw (O, kh kw C) = sum over images of g[n] (O, Ho Wo) @ rows[n] (Ho Wo, kh kw C), a batch
-    block at a time (batched matmul reading g in place: 1.6 ms vs 2.0 ms for g_rows^T @ rows on Conv2d(16, 32, 3,
-    p=1), (64, 16, 14, 14)), each block's sum kept and the sums added in block order."""
+    block at a time (batched matmul reading g in place, with no transposing copy of g into
+    g_rows), each block's sum kept and the sums added in block order."""
     xp, win = _padded_row_windows(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
     n, p, kk = x.shape[0], g.shape[2] * g.shape[3], int(np.prod(win.shape[3:]))
     g3 = g.reshape(n, g.shape[1], p)
@@ -454,7 +453,8 @@ def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.
 # ---- column layout (any groups): channel-major im2col, one GEMM per group ----
 def conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """y[n, o] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, g(o) c, y s + i d, z s + j d]: im2col, then one GEMM per
-    (image, group) batched by numpy's matmul, so the product lands in (N, O, Ho Wo) order with no transposing copy.
+    (image, group) batched by numpy's matmul, so the product lands in (N, O, Ho Wo) order with no transposing copy
+    (one GEMM would need a transpose of its output).
     On one thread a batch block at a time (columns of about ``BLOCK_BYTES``): the columns and the block of y stay
     in cache for the GEMM and the bias."""
     n, p, o = x.shape[0], out_hw[0] * out_hw[1], w.shape[0]
@@ -492,10 +492,10 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
     """gw[o, c, i, j] = sum_{n, y, z} g[n, o, y, z] x_pad[n, g(o) c, y s + i d, z s + j d]: im2col then GEMM.
 
     While the per-image products (N, O, C/g kh kw) stay under ``BATCHED_GW_BYTES``, one GEMM per image (batched
-    matmul reading g in place) then a sum over images, a batch block at a time (columns of about ``BLOCK_BYTES``,
-    cache-resident; the blocks' sums added in block order). Otherwise, and always on more than one thread (one
-    threaded GEMM ends in one barrier, a batch of them in one each), g is transposed to (O, N Ho Wo) for one GEMM
-    per group."""
+    matmul reading g in place, which saves transposing g) then a sum over images, a batch block at a time (columns
+    of about ``BLOCK_BYTES``, cache-resident; the blocks' sums added in block order). Otherwise, and always on more
+    than one thread (one threaded GEMM ends in one barrier, a batch of them in one each), g is transposed to
+    (O, N Ho Wo) for one GEMM per group."""
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
     kk = w_shape[1] * w_shape[2] * w_shape[3]
     if n * o * kk * g.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
@@ -523,8 +523,8 @@ ROWS_MIN_CHANNELS = 4
 
 def use_rows(c_in: int, groups: int) -> bool:
     """Row (channels-last) layout for groups == 1 unless C_in is so small that im2row copies single floats
-    (Conv2d(1, 16, 3) on (64, 1, 28, 28): im2row 0.75 ms vs im2col 0.12 ms; Conv2d(16, 32, 3) on (64, 16, 14, 14):
-    forward 2.0 vs 2.0-2.3 ms, input grad 1.7 vs 3.0 ms, weight grad 1.6 vs 2.9 ms, one BLAS thread)."""
+    (there im2col's contiguous runs over the image win); from C_in >= 4 on the row layout's copies move runs of C
+    floats and its gradients read g in place, which makes both gradients cheaper."""
     return groups == 1 and c_in >= ROWS_MIN_CHANNELS
 
 

@@ -4,14 +4,14 @@ explicit output size (Ho, Wo) (ceil_mode is decided by the caller). Padded posit
 count in an average only through the divisor array the caller passes.
 
 Indices follow PyTorch: the flat position ``r * W + q`` of the maximum inside its (unpadded) H x W plane.
-The Numba loops are the default for float32/float64 where they win; the numpy versions (strided window views)
-are the reference. Measured (float32, CPU time, one thread, best of 25) on the benchmark CNN's shapes:
-MaxPool2d(2) on (64, 16, 28, 28): forward numba 2.6 ms vs numpy 23 ms, backward 0.16 ms vs 2.8 ms (np.add.at);
-the 2 x 2 / stride 2 case has its own unrolled loop (0.78 ms vs 2.5 ms for the general window loop);
-AvgPool2d(2) on the same: forward numba 1.3-2.1 ms vs numpy 7-8 ms, backward numpy 0.9-1.2 ms vs numba 1.3-2.1 ms,
-so average-pool backward stays on numpy. The Numba loops are ``autograd.threads.kernel`` loops of the "pool"
-family: serial below its threshold, a ``prange`` over the (image, channel) planes above it, each plane written by
-one iteration in the serial order (the same bits on any thread count).
+The Numba loops are the default for float32/float64 where they win; the numpy versions (strided window views) are
+the reference. Max-pool forward and backward and average-pool forward are Numba loops (numpy reduces over strided
+window views in several passes and, for the max backward, needs the unbuffered ``np.add.at``); the 2 x 2 / stride 2
+max pool has its own loop (four taps unrolled, branch-free selects, no padding checks); average-pool backward stays
+on numpy, whose kh * kw strided adds beat a scatter loop (measurements: benchmarks/RESULTS.md, "Design
+measurements"). The Numba loops are ``autograd.threads.kernel`` loops of the "pool" family: serial below its
+threshold, a ``prange`` over the (image, channel) planes above it, each plane written by one iteration in the serial
+order (the same bits on any thread count).
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
 """
 
@@ -155,7 +155,7 @@ def max_pool2d_forward(x, k, stride, padding, dilation, out_hw):
         return max_pool2d_forward_numpy(x, k, stride, padding, dilation, out_hw)
     n, c, h, w = x.shape
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
-    # int32 indices when a plane allows: the 2 x 2 kernel writes them 2.7x faster (296 vs 789 us on (64,16,28,28))
+    # int32 indices when a plane allows: the 2 x 2 loop then writes half the bytes it writes with int64
     idx = np.empty((n, c) + tuple(out_hw), dtype=np.int32 if h * w < 2**31 else np.int64)
     if (tuple(k) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
             and 2 * out_hw[0] <= h and 2 * out_hw[1] <= w):
@@ -272,8 +272,8 @@ def avg_pool2d_backward_numpy(g, x_shape, k, stride, padding, div):
 def avg_pool2d_backward(g, x_shape, k, stride, padding, div):
     """The adjoint of ``avg_pool2d_forward``: each window's g / div spread over its input positions.
 
-    numpy's kh * kw strided adds beat the Numba scatter loop here (AvgPool2d(2) on (64, 16, 28, 28), float32:
-    0.9 ms vs 1.3 ms), so this is the default; ``avg_pool2d_backward_numba`` is kept and tested against it.
+    numpy's kh * kw strided adds beat the Numba scatter loop here, so this is the default;
+    ``avg_pool2d_backward_numba`` is kept and tested against it.
     """
     return avg_pool2d_backward_numpy(g, x_shape, k, stride, padding, div)
 

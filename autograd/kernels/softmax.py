@@ -38,13 +38,15 @@ USE_NUMBA = True  # tests switch it off to run the numpy references through the 
 # ---- Numba row kernels (x: 2-D C-contiguous) ----
 # fastmath "reassoc" only lets LLVM reorder the row sums (so they vectorize); nan/inf semantics are kept.
 @njit(cache=True, inline="always", error_model="numpy")
-def _row_max(x, r, n):  # pragma: no cover - compiled
+def _row_max(x, r, n, acc):  # pragma: no cover - compiled
     """max of row r (nan entries make the row's result nan later, through exp). Long rows keep 16 running maxima
-    so the loop vectorizes (a single running max is a serial dependency chain: 1.8x slower)."""
+    so the loop vectorizes (a single running max is a serial dependency chain); they live in ``acc``, 16 floats
+    of scratch the caller lends (the row's output, written afterwards), so no row allocates."""
     m = x[r, 0]
     nb = n // 16 * 16 if n >= 64 else 0
     if nb:
-        acc = x[r, 0:16].copy()
+        for k in range(16):
+            acc[k] = x[r, k]
         for j in range(16, nb, 16):
             for k in range(16):
                 acc[k] = max(x[r, j + k], acc[k])
@@ -57,9 +59,9 @@ def _row_max(x, r, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def _row_shift(x, r, n):  # pragma: no cover - compiled
+def _row_shift(x, r, n, acc):  # pragma: no cover - compiled
     """the row max, or 0 when it is not finite (all -inf rows give -inf, +inf rows inf, not nan)."""
-    m = _row_max(x, r, n)
+    m = _row_max(x, r, n, acc)
     return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
@@ -67,7 +69,7 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
 def _softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n)
+        m = _row_max(x, r, n, out[r])
         for j in range(n):
             out[r, j] = fexp(x[r, j] - m)
         s = 0.0
@@ -82,7 +84,7 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
+        m = _row_max(x, r, n, out[r])  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)
@@ -94,8 +96,9 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
 @threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
+    acc = np.empty((rows, 16 if n >= 64 else 0), x.dtype)  # out holds one value a row: scratch of its own
     for r in prange(rows):
-        m = _row_shift(x, r, n)
+        m = _row_shift(x, r, n, acc[r])
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)

@@ -498,14 +498,13 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
     (O, N Ho Wo) for one GEMM per group."""
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
     kk = w_shape[1] * w_shape[2] * w_shape[3]
-    if n * o * kk * g.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
+    if n * o * kk * x.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
         g4 = g.reshape(n, groups, o // groups, p)
         _, blocks = _batch_blocks(n, p * kk * groups * x.itemsize)
-        gw = None
+        gw = np.zeros((groups, o // groups, kk), dtype=np.result_type(x, g))
         for s0, e in blocks:
             cols = im2col(x[s0:e], w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
-            part = np.matmul(g4[s0:e], cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 3, 1)).sum(axis=0)
-            gw = part if gw is None else gw + part
+            gw += np.matmul(g4[s0:e], cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 3, 1)).sum(axis=0)
     else:
         cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
         gw = np.matmul(_to_gemm(g, groups), cols.transpose(0, 2, 1))

@@ -87,7 +87,8 @@ def conv_pieces(torch, repeats: int) -> list[tuple[str, object]]:
                                                                                        (1, 1), oh)),
                 (f"MaxPool2d(2) on {shp} fwd [general loop]",
                  lambda x=x, oh=oh: P._max_forward_numba(x, np.empty(x.shape[:2] + oh, x.dtype),
-                                                         np.empty(x.shape[:2] + oh, np.int64), 2, 2, 2, 2, 0, 0, 1, 1)),
+                                                         np.empty(x.shape[:2] + oh, np.int64), 2, 2, 2, 2, 0, 0, 1, 1,
+                                                         work=0)),
                 (f"MaxPool2d(2) on {shp} bwd", lambda gy=gy, idx=idx, shp=shp: P.max_pool2d_backward(gy, idx, shp))]
         if torch is not None:
             tx = torch.from_numpy(x)
@@ -169,8 +170,8 @@ def print_large(torch, repeats: int) -> None:
     total = [0.0, 0.0]
     for name, ((ow, oc), (tw, tc)) in res.items():
         total = [total[0] + oc, total[1] + tc]
-        ratio = f"  cpu ours/torch {oc / tc:5.2f}" if np.isfinite(tc) else ""
-        print(f"{name:46s} ours wall {ow:7.2f} cpu {oc:7.2f} ms | torch wall {tw:7.2f} cpu {tc:7.2f} ms{ratio}")
+        theirs = f" | torch wall {tw:7.2f} cpu {tc:7.2f} ms  cpu ours/torch {oc / tc:5.2f}" if np.isfinite(tc) else ""
+        print(f"{name:46s} ours wall {ow:7.2f} cpu {oc:7.2f} ms{theirs}")
     if np.isfinite(total[1]):
         print(f"{'sum of the pieces':46s} cpu ours {total[0]:7.2f} torch {total[1]:7.2f} ms, "
               f"ratio {total[0] / total[1]:.2f}")

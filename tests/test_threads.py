@@ -169,7 +169,12 @@ def test_conv_copy_kernels_parallel_equal_serial(dtype):
     both(KC._im2row_numba, lambda: (xn, np.zeros((4, 4, 8, 3, 2, 5), dtype), 1, 2, 1, 1, 1))
     rows = rng.standard_normal((6, 4, 8, 3, 2, 5)).astype(dtype)
     both(KC._row2im_numba, lambda: (rows, np.zeros((6, 11, 10, 5), dtype), 2, 1, 1, 1))
-    both(KC._nhwc_to_nchw, lambda: (xn, np.zeros((6, 5, 11, 10), dtype)))
+    bias = rng.standard_normal(5).astype(dtype)
+    xw = rng.standard_normal((6, 11, 40, 5)).astype(dtype)  # wider than one tile of columns
+    for has_bias in (False, True):
+        both(KC._nhwc_to_nchw, lambda: (xn, np.zeros((6, 5, 11, 10), dtype), bias, has_bias))
+        both(KC._nhwc_to_nchw, lambda: (xw, np.zeros((6, 5, 11, 40), dtype), bias, has_bias))
+    both(KC._pad_nhwc_numba, lambda: (xp, np.full((6, 14, 12, 5), np.nan, dtype), 2, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32])
@@ -183,7 +188,7 @@ def test_pool_norm_softmax_elementwise_kernels_parallel_equal_serial(dtype):
                                          3, 3, 2, 2, 1, 1, 1, 1))
     g = rng.standard_normal((4, 6, 6, 5)).astype(dtype)
     _, idx = KP.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), (6, 5))
-    both(KP._max_backward_numba, lambda: (g, idx, np.zeros((4, 6, 120), dtype)))
+    both(KP._max_backward_numba, lambda: (g, idx, np.full((4, 6, 120), np.nan, dtype)))  # zeroes gx itself
     div = np.full((6, 5), 4.0, dtype)
     both(KP._avg_forward_numba, lambda: (x, np.zeros((4, 6, 6, 5), dtype), div, 2, 2, 2, 2, 0, 0))
     both(KP._avg_backward_numba, lambda: (g, np.zeros((4, 6, 12, 10), dtype), div, 3, 3, 2, 2, 1, 1))

@@ -124,10 +124,15 @@ def _im2col_numba(xp, cols, sh, sw, dh, dw):  # pragma: no cover - compiled
         j = r % kw
         i = (r // kw) % kh
         ch = r // (kw * kh)
+        q0 = j * dw
         for y in range(ho):
             row = y * sh + i * dh
-            for z in range(wo):
-                cols[ch, i, j, b, y, z] = xp[b, ch, row, z * sw + j * dw]
+            if sw == 1:  # a contiguous run: its own loop, so it compiles to vector copies
+                for z in range(wo):
+                    cols[ch, i, j, b, y, z] = xp[b, ch, row, q0 + z]
+            else:
+                for z in range(wo):
+                    cols[ch, i, j, b, y, z] = xp[b, ch, row, q0 + z * sw]
     return cols
 
 
@@ -170,8 +175,40 @@ def _padded_nhwc(x, padding, extra_hw) -> np.ndarray:
     """x (N, C, H, W) zero-padded and transposed to (N, Hp, Wp, C) in one copy."""
     (pt, pb), (pl, pr) = padding
     n, c, h, w = x.shape
-    xp = np.zeros((n, h + pt + pb + extra_hw[0], w + pl + pr + extra_hw[1], c), dtype=x.dtype)
+    shape = (n, h + pt + pb + extra_hw[0], w + pl + pr + extra_hw[1], c)
+    if _numba_ok(x):
+        xp = np.empty(shape, dtype=x.dtype)
+        _pad_nhwc_numba(np.ascontiguousarray(x), xp, pt, pl, work=xp.size)
+        return xp
+    xp = np.zeros(shape, dtype=x.dtype)
     xp[:, pt:pt + h, pl:pl + w, :] = x.transpose(0, 2, 3, 1)
+    return xp
+
+
+@threads.kernel("conv")
+def _pad_nhwc_numba(x, xp, pt, pl):  # pragma: no cover - compiled
+    """xp[n, pt + r, pl + q, c] = x[n, c, r, q], zero elsewhere (parallel over (image, padded row)); each padded
+    row is written whole, so xp needs no zeroing first."""
+    n, c, h, w = x.shape
+    hp, wp = xp.shape[1], xp.shape[2]
+    for t in prange(n * hp):
+        b = t // hp
+        rp = t % hp
+        r = rp - pt
+        if r < 0 or r >= h:
+            for q in range(wp):
+                for ch in range(c):
+                    xp[b, rp, q, ch] = 0
+            continue
+        for q in range(pl):
+            for ch in range(c):
+                xp[b, rp, q, ch] = 0
+        for q in range(pl + w, wp):
+            for ch in range(c):
+                xp[b, rp, q, ch] = 0
+        for q in range(w):
+            for ch in range(c):
+                xp[b, rp, pl + q, ch] = x[b, ch, r, q]
     return xp
 
 
@@ -218,24 +255,36 @@ def _copy_rows(xp, win, rows, s0, e, stride, dilation) -> None:
 
 
 @threads.kernel("conv")
-def _nhwc_to_nchw(src, dst):  # pragma: no cover - compiled
-    """dst[b, o, y, z] = src[b, y, z, o] (parallel over (image, channel))."""
+def _nhwc_to_nchw(src, dst, bias, has_bias):  # pragma: no cover - compiled
+    """dst[b, o, y, z] = src[b, y, z, o] (+ bias[o] with ``has_bias``), in tiles of 32 columns so a tile of src
+    stays in L1 while its channels are written out (parallel over (image, row))."""
     n, ho, wo, o = src.shape
-    for t in prange(n * o):
-        b = t // o
-        ch = t % o
-        for y in range(ho):
-            for z in range(wo):
-                dst[b, ch, y, z] = src[b, y, z, ch]
+    for t in prange(n * ho):
+        b = t // ho
+        y = t % ho
+        for z0 in range(0, wo, 32):
+            z1 = min(z0 + 32, wo)
+            for ch in range(o):
+                if has_bias:
+                    bv = bias[ch]
+                    for z in range(z0, z1):
+                        dst[b, ch, y, z] = src[b, y, z, ch] + bv
+                else:
+                    for z in range(z0, z1):
+                        dst[b, ch, y, z] = src[b, y, z, ch]
     return dst
 
 
-def _to_nchw(src, dst) -> None:
-    """dst (N, O, Ho, Wo) = src (N, Ho, Wo, O) transposed: the Numba copy for float32/float64, numpy's otherwise."""
-    if _numba_ok(src, dst) and dst.flags.c_contiguous:
-        _nhwc_to_nchw(src, dst, work=src.size)
+def _to_nchw(src, dst, bias=None) -> None:
+    """dst (N, O, Ho, Wo) = src (N, Ho, Wo, O) transposed (+ bias (O,)): the Numba copy for float32/float64, numpy's
+    otherwise."""
+    if _numba_ok(src, dst) and dst.flags.c_contiguous and (bias is None or bias.dtype == dst.dtype):
+        _nhwc_to_nchw(src, dst, dst[:0, :, 0, 0].reshape(-1) if bias is None else np.ascontiguousarray(bias),
+                      bias is not None, work=src.size)
     else:
         np.copyto(dst, src.transpose(0, 3, 1, 2))
+        if bias is not None:
+            dst += bias.reshape(1, -1, 1, 1)
 
 
 def im2row(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
@@ -244,15 +293,14 @@ def im2row(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
     return np.ascontiguousarray(win).reshape(win.shape[0] * out_hw[0] * out_hw[1], -1)
 
 
-BLOCK_BYTES = 1 << 18
+BLOCK_BYTES = 1 << 20
 
 
 def _batch_blocks(n: int, image_bytes: int):
-    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each): cache-resident on one thread.
-    With more threads a block's copies and its GEMM are split over them, so a block grows to 4 ``BLOCK_BYTES`` per
-    thread: a threaded GEMM and a parallel copy each end in a barrier, and fewer, larger blocks pay fewer."""
-    k = threads.get_num_threads()
-    size = BLOCK_BYTES if k == 1 else 4 * BLOCK_BYTES * k
+    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each): a GEMM of several images'
+    rows runs nearer the BLAS's peak than one per image, and the block still sits in L2. With more threads a
+    block's copies and its GEMM are split over them, so a block grows to ``BLOCK_BYTES`` per thread."""
+    size = BLOCK_BYTES * threads.get_num_threads()
     step = max(1, min(n, size // max(1, image_bytes)))
     return step, [(s, min(n, s + step)) for s in range(0, n, step)]
 
@@ -316,7 +364,7 @@ def _w_rows(w: np.ndarray) -> np.ndarray:
 
 def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarray:
     """groups == 1: y (N Ho Wo, O) = im2row(x) @ w_rows^T, a batch block at a time, then a transposing copy of the
-    block to NCHW (the bias added at the end)."""
+    block to NCHW that adds the bias (while the block is in cache)."""
     xp, win = _padded_row_windows(x, w.shape[2:], stride, padding, dilation, out_hw)
     n, p, kk = x.shape[0], out_hw[0] * out_hw[1], int(np.prod(win.shape[3:]))
     o = w.shape[0]
@@ -324,37 +372,36 @@ def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarra
     step, blocks = _batch_blocks(n, p * kk * x.itemsize)
     buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
     dtype = np.result_type(x, w)
-    yr = np.empty((n * p, o), dtype=dtype)
+    yr = np.empty((step * p, o), dtype=dtype)  # one block's product, reused: it stays in cache for the copy
     y = np.empty((n, o) + tuple(out_hw), dtype=dtype)
-    bias = None if b is None else b.reshape(1, -1, 1, 1)
+    bias = None if b is None else b.astype(dtype, copy=False)
     for s0, e in blocks:
         rows = buf[:e - s0]
         _copy_rows(xp, win, rows, s0, e, stride, dilation)
-        yb = yr[s0 * p:e * p]
+        yb = yr[:(e - s0) * p]
         np.matmul(rows.reshape(-1, kk), wt, out=yb)
-        _to_nchw(yb.reshape(e - s0, out_hw[0], out_hw[1], o), y[s0:e])
-    if bias is not None:
-        y += bias
+        _to_nchw(yb.reshape(e - s0, out_hw[0], out_hw[1], o), y[s0:e], bias)
     return y
 
 
 def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.ndarray:
-    """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: a transposing copy of g
-    costs more than the strided GEMM saves), then row2im (channels-last) and a
-    transposing copy to NCHW, a batch block at a time."""
+    """groups == 1: d rows[n] (Ho Wo, kh kw C) = g[n]^T @ w_rows (g read in place: a transposing copy of g costs
+    more than the strided GEMM saves), then row2im into a zeroed padded channels-last buffer and a transposing copy
+    to NCHW, a batch block at a time (the block's rows and padded buffer reused, so they stay in cache)."""
     n, c, h, wd = x_shape
     out_hw = g.shape[2:]
     (pt, pb), (pl, pr) = padding
     eh, ew = _extra((h, wd), w.shape[2:], stride, padding, dilation, out_hw)
-    xp = np.zeros((n, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=np.result_type(g, w))
-    gx = np.empty((n, c, h, wd), dtype=xp.dtype)
+    dtype = np.result_type(g, w)
     p, (kh, kw) = out_hw[0] * out_hw[1], w.shape[2:]
     kk = kh * kw * c
     wr = _w_rows(w)
     gt = g.reshape(n, g.shape[1], p).transpose(0, 2, 1)  # (N, P, O) view: g read in place, no transposing copy
-    step, blocks = _batch_blocks(n, p * kk * xp.itemsize)
-    buf = np.empty((step * p, kk), dtype=xp.dtype)
-    fast = _numba_ok(xp)
+    step, blocks = _batch_blocks(n, p * kk * np.dtype(dtype).itemsize)
+    buf = np.empty((step * p, kk), dtype=dtype)
+    xbuf = np.empty((step, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=dtype)
+    gx = np.empty((n, c, h, wd), dtype=dtype)
+    fast = _numba_ok(xbuf)
     whole = threads.get_num_threads() > 1
     for s0, e in blocks:
         drows = buf[:(e - s0) * p]
@@ -362,12 +409,14 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
             np.matmul(np.ascontiguousarray(gt[s0:e]).reshape(-1, g.shape[1]), wr, out=drows)
         else:
             np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
+        xp = xbuf[:e - s0]
+        xp.fill(0)
         if fast:
-            _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp[s0:e], stride[0], stride[1],
+            _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp, stride[0], stride[1],
                           dilation[0], dilation[1], work=drows.size)
         else:
-            xp[s0:e] = _row2im_padded_numpy(drows, xp[s0:e], (kh, kw), stride, dilation, out_hw)
-        _to_nchw(xp[s0:e, pt:pt + h, pl:pl + wd], gx[s0:e])
+            _row2im_padded_numpy(drows, xp, (kh, kw), stride, dilation, out_hw)
+        _to_nchw(xp[:, pt:pt + h, pl:pl + wd], gx[s0:e])
     return gx
 
 
@@ -405,17 +454,27 @@ def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.
 def conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """y[n, o] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, g(o) c, y s + i d, z s + j d]: im2col, then one GEMM per
     (image, group) batched by numpy's matmul, so the product lands in (N, O, Ho Wo) order with no transposing copy
-    (one GEMM would need a transpose of its output)."""
-    cols = im2col(x, w.shape[2:], stride, padding, dilation, out_hw, groups)
-    n, p = x.shape[0], out_hw[0] * out_hw[1]
-    wg = w.reshape(groups, w.shape[0] // groups, -1)
+    (one GEMM would need a transpose of its output).
+    On one thread a batch block at a time (columns of about ``BLOCK_BYTES``): the columns and the block of y stay
+    in cache for the GEMM and the bias."""
+    n, p, o = x.shape[0], out_hw[0] * out_hw[1], w.shape[0]
+    wg = w.reshape(groups, o // groups, -1)
+    bias = None if b is None else b.reshape(1, -1, 1, 1)
     if groups == 1 and threads.get_num_threads() > 1:  # one threaded GEMM, not one per image, then to NCHW
-        y = np.ascontiguousarray((wg[0] @ cols[0]).reshape(w.shape[0], n, p).transpose(1, 0, 2))
-    else:
-        y = np.matmul(wg, cols.reshape(groups, -1, n, p).transpose(2, 0, 1, 3))  # (N, G, O/G, P)
-    y = y.reshape((n, w.shape[0]) + tuple(out_hw))
-    if b is not None:
-        y += b.reshape(1, -1, 1, 1)
+        cols = im2col(x, w.shape[2:], stride, padding, dilation, out_hw, groups)
+        y = np.ascontiguousarray((wg[0] @ cols[0]).reshape(o, n, p).transpose(1, 0, 2))
+        y = y.reshape((n, o) + tuple(out_hw))
+        if bias is not None:
+            y += bias
+        return y
+    y = np.empty((n, o) + tuple(out_hw), dtype=np.result_type(x, w))
+    _, blocks = _batch_blocks(n, p * wg.shape[2] * groups * x.itemsize)
+    for s0, e in blocks:
+        cols = im2col(x[s0:e], w.shape[2:], stride, padding, dilation, out_hw, groups)
+        np.matmul(wg, cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 1, 3),
+                  out=y[s0:e].reshape(e - s0, groups, o // groups, p))
+        if bias is not None:
+            y[s0:e] += bias
     return y
 
 
@@ -433,15 +492,21 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
     """gw[o, c, i, j] = sum_{n, y, z} g[n, o, y, z] x_pad[n, g(o) c, y s + i d, z s + j d]: im2col then GEMM.
 
     While the per-image products (N, O, C/g kh kw) stay under ``BATCHED_GW_BYTES``, one GEMM per image (batched
-    matmul reading g in place) then a sum over images, which saves transposing g. Otherwise, and always on more than
-    one thread (one threaded GEMM ends in one barrier, a batch of them in one each), g is transposed to (O, N Ho Wo)
-    for one GEMM per group."""
-    cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
+    matmul reading g in place, which saves transposing g) then a sum over images, a batch block at a time (columns
+    of about ``BLOCK_BYTES``, cache-resident; the blocks' sums added in block order). Otherwise, and always on more
+    than one thread (one threaded GEMM ends in one barrier, a batch of them in one each), g is transposed to
+    (O, N Ho Wo) for one GEMM per group."""
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
-    if n * o * cols.shape[1] * cols.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
+    kk = w_shape[1] * w_shape[2] * w_shape[3]
+    if n * o * kk * x.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
         g4 = g.reshape(n, groups, o // groups, p)
-        gw = np.matmul(g4, cols.reshape(groups, -1, n, p).transpose(2, 0, 3, 1)).sum(axis=0)
+        _, blocks = _batch_blocks(n, p * kk * groups * x.itemsize)
+        gw = np.zeros((groups, o // groups, kk), dtype=np.result_type(x, g))
+        for s0, e in blocks:
+            cols = im2col(x[s0:e], w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
+            gw += np.matmul(g4[s0:e], cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 3, 1)).sum(axis=0)
     else:
+        cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
         gw = np.matmul(_to_gemm(g, groups), cols.transpose(0, 2, 1))
     return gw.reshape(w_shape)
 

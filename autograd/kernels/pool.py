@@ -99,10 +99,15 @@ def _max_forward_2x2_numba(x, out, idx):
 
 @threads.kernel("pool")
 def _max_backward_numba(g, idx, gx):
+    """gx[n, c, idx[n, c, y, z]] += g[n, c, y, z] into an uninitialised gx (N, C, H W): each plane is zeroed just
+    before its scatter, while it sits in cache, rather than the whole array in a pass of its own."""
     n, c, ho, wo = g.shape
+    hw = gx.shape[2]
     for t in prange(n * c):
         b = t // c
         ch = t % c
+        for k in range(hw):
+            gx[b, ch, k] = 0
         for oy in range(ho):
             for ox in range(wo):
                 gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
@@ -171,7 +176,7 @@ def max_pool2d_backward(g, idx, x_shape):
     """gx[n, c, idx[n, c, y, z]] += g[n, c, y, z]"""
     if not _numba_ok(g):
         return max_pool2d_backward_numpy(g, idx, x_shape)
-    gx = np.zeros((x_shape[0], x_shape[1], x_shape[2] * x_shape[3]), dtype=g.dtype)
+    gx = np.empty((x_shape[0], x_shape[1], x_shape[2] * x_shape[3]), dtype=g.dtype)
     return _max_backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx, work=gx.size).reshape(x_shape)
 
 

@@ -8,9 +8,16 @@ sums accumulate in float64 and use fastmath "reassoc" only (so they vectorize; n
 The public functions take any array and an axis and use Numba for non-empty float32/float64 input, numpy
 otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
 
-The fused kernels beat numpy's chain of whole-array passes at every size except float64 softmax forward on
-large rows, a tie: there the degree-13 exp polynomial costs about as much as numpy's SIMD exp (measurements:
-benchmarks/RESULTS.md, "Design measurements"). The row kernels are ``autograd.threads.kernel`` loops of
+Measured on this machine (2 cores shared with other jobs; best of 20 calls, microseconds, along the last axis):
+
+    float32            softmax        log_softmax    logsumexp      softmax bwd    log_softmax bwd
+    (32, 32)           12 -> 2        15 -> 3        21 -> 2        5 -> 1         6 -> 1
+    (128, 128)         35 -> 19       39 -> 21       34 -> 20       16 -> 3        21 -> 10
+    (1024, 512)        670 -> 493     678 -> 517     568 -> 498     349 -> 75      530 -> 311
+    float64 (1024, 512) 1157 -> 1256  1131 -> 853    926 -> 782     608 -> 177     937 -> 807
+
+(numpy -> Numba). float64 softmax forward is a tie at large sizes (the degree-13 exp polynomial costs about
+as much as numpy's SIMD exp); everything else is faster. The row kernels are ``autograd.threads.kernel`` loops of
 the "softmax" family: serial below its threshold, a ``prange`` over rows above it (each row computed by one
 iteration in the serial order: the same bits on any thread count).
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
@@ -31,13 +38,15 @@ USE_NUMBA = True  # tests switch it off to run the numpy references through the 
 # ---- Numba row kernels (x: 2-D C-contiguous) ----
 # fastmath "reassoc" only lets LLVM reorder the row sums (so they vectorize); nan/inf semantics are kept.
 @njit(cache=True, inline="always", error_model="numpy")
-def _row_max(x, r, n):  # pragma: no cover - compiled
+def _row_max(x, r, n, acc):  # pragma: no cover - compiled
     """max of row r (nan entries make the row's result nan later, through exp). Long rows keep 16 running maxima
-    so the loop vectorizes (a single running max is a serial dependency chain)."""
+    so the loop vectorizes (a single running max is a serial dependency chain); they live in ``acc``, 16 floats
+    of scratch the caller lends (the row's output, written afterwards), so no row allocates."""
     m = x[r, 0]
     nb = n // 16 * 16 if n >= 64 else 0
     if nb:
-        acc = x[r, 0:16].copy()
+        for k in range(16):
+            acc[k] = x[r, k]
         for j in range(16, nb, 16):
             for k in range(16):
                 acc[k] = max(x[r, j + k], acc[k])
@@ -50,9 +59,9 @@ def _row_max(x, r, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def _row_shift(x, r, n):  # pragma: no cover - compiled
+def _row_shift(x, r, n, acc):  # pragma: no cover - compiled
     """the row max, or 0 when it is not finite (all -inf rows give -inf, +inf rows inf, not nan)."""
-    m = _row_max(x, r, n)
+    m = _row_max(x, r, n, acc)
     return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
@@ -60,7 +69,7 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
 def _softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n)
+        m = _row_max(x, r, n, out[r])
         for j in range(n):
             out[r, j] = fexp(x[r, j] - m)
         s = 0.0
@@ -75,7 +84,7 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
+        m = _row_max(x, r, n, out[r])  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)
@@ -87,8 +96,9 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
 @threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
+    acc = np.empty((rows, 16 if n >= 64 else 0), x.dtype)  # out holds one value a row: scratch of its own
     for r in prange(rows):
-        m = _row_shift(x, r, n)
+        m = _row_shift(x, r, n, acc[r])
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)

@@ -297,6 +297,22 @@ def test_row_input_grad_numpy_fallback(monkeypatch):
 
 
 
+
+def test_row_forward_and_weight_grad_numpy_fallback(monkeypatch):
+    """Without Numba the padded channels-last copy and the transposing copy with the bias run on numpy: the same
+    values as the Numba copies."""
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((3, 5, 6, 7)), rng.standard_normal((4, 5, 3, 2)), rng.standard_normal(4)
+    g = rng.standard_normal((3, 4, 3, 6))
+    args = ((2, 1), ((1, 1), (0, 0)), (1, 1))
+    y = K.conv2d_forward_rows(x, w, b, *args, (3, 6))
+    gw = K.conv2d_backward_weight_rows(x, g, w.shape, *args)
+    monkeypatch.setattr(K, "_numba_ok", lambda *a: False)
+    np.testing.assert_allclose(K.conv2d_forward_rows(x, w, b, *args, (3, 6)), y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(K.conv2d_backward_weight_rows(x, g, w.shape, *args), gw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y, K.conv2d_forward_cols(x, w, b, *args, (3, 6), 1), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_row_and_col_kernels_round_within_their_bound(dtype, monkeypatch):
     """Both forward kernels against the float64 result: an n-term dot product of random signs rounds to within
@@ -313,3 +329,19 @@ def test_row_and_col_kernels_round_within_their_bound(dtype, monkeypatch):
     tol = 2 * np.sqrt(w[0].size + 1) * np.finfo(dtype).eps * bound
     for got in (K.conv2d_forward_rows(x, w, b, *args, out_hw), K.conv2d_forward_cols(x, w, b, *args, out_hw, 1)):
         assert np.all(np.abs(got.astype(np.float64) - exact) <= tol)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])  # batch blocks on one thread, whole-batch GEMMs on more
+@pytest.mark.parametrize("c_in", [1, 8])  # column and row layouts
+def test_empty_batch_gives_empty_output_and_zero_parameter_grads(c_in, n_threads):
+    from autograd.threads import num_threads
+
+    m = nn.Conv2d(c_in, 4, 3, padding=1)
+    x = autograd.tensor(np.zeros((0, c_in, 5, 5), np.float32), requires_grad=True)
+    with num_threads(n_threads):
+        y = m(x)
+        assert tuple(y.shape) == (0, 4, 5, 5)
+        y.sum().backward()
+    np.testing.assert_array_equal(m.weight.grad.numpy(), np.zeros((4, c_in, 3, 3), np.float32))
+    np.testing.assert_array_equal(m.bias.grad.numpy(), np.zeros(4, np.float32))
+    assert tuple(x.grad.shape) == (0, c_in, 5, 5)

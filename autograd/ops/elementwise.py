@@ -2,8 +2,9 @@
 
 Forward works on numpy arrays (Python scalars stay Python scalars, so they never upcast a float32 tensor);
 each result takes PyTorch's promoted dtype (``autograd.dtypes.promote``). Backward is written in Tensor ops
-so it can itself be differentiated; broadcasting is undone by the engine, not here. Where a fused kernel
-exists, backward uses it unless a graph of the backward is being recorded (``create_graph=True``).
+so it can itself be differentiated; broadcasting is undone by the engine, not here. Where a backward has a
+fused kernel (relu, sigmoid, tanh), that kernel is an op of its own (``ReluBackward``, ...) with its own
+backward, so ``create_graph=True`` differentiates through the same code that runs without it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import elementwise as K
 from ..tensor import Tensor, _make
+
+_NUMBERS = (float, int)
 
 
 # ---- helpers ----
@@ -142,17 +145,18 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None)
+        # a Python number stays a number (saved, it would become a float64 tensor that g * b must promote)
+        ctx.numbers = bn, an = (b if type(b) in _NUMBERS else None), (a if type(a) in _NUMBERS else None)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a and bn is None else None, a if need_b and an is None else None)
         return _binary_forward("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        if not _mode.enabled:  # not recording a graph: the forward's array product, without graph bookkeeping
-            gd = g._data
-            return (_make(np.asarray(_binary_forward("mul", np.multiply, gd, b._data))) if b is not None else None,
-                    _make(np.asarray(_binary_forward("mul", np.multiply, gd, a._data))) if a is not None else None)
-        return (g * b if b is not None else None), (g * a if a is not None else None)
+        bn, an = ctx.numbers
+        return (g * (b if bn is None else bn) if ctx.needs_input_grad[0] else None,
+                g * (a if an is None else an) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Op):
@@ -481,9 +485,22 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * (1 - y * y)
-        return _make(K.tanh_backward(g._data, y._data))
+        return TanhBackward.apply(g, y)
+
+
+class TanhBackward(Op):
+    """gx = g (1 - y^2) (fused kernel); d/dg = 1 - y^2, d/dy = -2 g y"""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        return K.tanh_backward(g, y)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, y = ctx.saved_tensors
+        return (TanhBackward.apply(h, y) if ctx.needs_input_grad[0] else None,
+                h * g * y * -2 if ctx.needs_input_grad[1] else None)
 
 
 class Sigmoid(Op):
@@ -498,9 +515,22 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * y * (1 - y)
-        return _make(K.sigmoid_backward(g._data, y._data))
+        return SigmoidBackward.apply(g, y)
+
+
+class SigmoidBackward(Op):
+    """gx = g y (1 - y) (fused kernel); d/dg = y (1 - y), d/dy = g (1 - 2 y)"""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        return K.sigmoid_backward(g, y)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, y = ctx.saved_tensors
+        return (SigmoidBackward.apply(h, y) if ctx.needs_input_grad[0] else None,
+                h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None)
 
 
 class Relu(Op):
@@ -515,9 +545,22 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * (y > 0).to(g.dtype)
-        return _make(K.relu_backward(g._data, y._data))
+        return ReluBackward.apply(g, y)
+
+
+class ReluBackward(Op):
+    """gx = g where y > 0, else 0 (PyTorch's threshold_backward); linear in g, so d/dg is this op again;
+    piecewise constant in y, so d/dy = 0"""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(y)
+        return K.relu_backward(g, y)
+
+    @staticmethod
+    def backward(ctx, h):
+        (y,) = ctx.saved_tensors
+        return ReluBackward.apply(h, y), None
 
 
 class _ZeroGrad(Op):

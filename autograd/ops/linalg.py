@@ -1,7 +1,7 @@
 """Linear algebra: matmul (numpy's full semantics, through BLAS), mm, bmm, dot, outer and einsum.
 
-matmul's backward uses numpy's matmul directly when no graph of the backward is recorded, and einsum (itself
-differentiable) when it is (``create_graph=True``). einsum's backward is einsum with the subscripts permuted:
+matmul's backward is matmul again (of the gradient with the transposed operands), so it is differentiable to any
+order. einsum's backward is einsum with the subscripts permuted:
 the gradient of operand i is the einsum of the output gradient with the other operands, onto operand i's
 subscripts; repeated subscripts of an operand (diagonals, e.g. 'ii->i') get an identity matrix as an extra
 operand, and subscripts that appear in no other operand (summed away) a vector of ones.
@@ -14,7 +14,6 @@ import string
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _mode
 from ..tensor import Tensor, _make
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "inner", "outer", "ger", "einsum", "mv"]
@@ -55,6 +54,8 @@ def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
             + (f" (full shapes {tuple(a.shape)} and {tuple(b.shape)})" if a.ndim > 2 or b.ndim > 2 else "")
         )
     batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    if batch_a == batch_b or not batch_a or not batch_b:
+        return
     try:
         np.broadcast_shapes(batch_a, batch_b)
     except ValueError:
@@ -74,6 +75,7 @@ class Matmul(Op):
     def forward(ctx, a, b):
         _check_matmul(a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        a, b = _blas_ready(a), _blas_ready(b)
         if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:  # (..., k) @ (k, n): one GEMM, not one per batch
             return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
         return np.asarray(np.matmul(a, b))
@@ -83,45 +85,31 @@ class Matmul(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_nd, b_nd = len(ctx._in_meta[0][0]), len(ctx._in_meta[1][0])  # the operands' ndim
-        if not _mode.enabled:
-            return _matmul_backward_numpy(g._data, a, b, a_nd, b_nd, need_a, need_b)
-        a_sub = "...mk" if a_nd >= 2 else "k"
-        b_sub = "...kn" if b_nd >= 2 else "k"
-        out = ("..." if a_nd >= 2 or b_nd >= 2 else "") + ("m" if a_nd >= 2 else "") + ("n" if b_nd >= 2 else "")
-        ga = einsum(f"{out},{b_sub}->{a_sub}", g, b) if need_a else None
-        gb = einsum(f"{a_sub},{out}->{b_sub}", a, g) if need_b else None
-        return ga, gb
-
-
-def _matmul_backward_numpy(g, a, b, a_nd, b_nd, need_a, need_b):
-    """The same gradients with numpy's matmul (BLAS); the engine sums broadcast batch axes away."""
-    if not g.flags.c_contiguous:  # e.g. the zero-strided gradient of a sum: numpy would skip BLAS (50x slower)
-        g = np.ascontiguousarray(g)
-    if a_nd > 2 and b_nd == 2:  # (..., k) @ (k, n), as in a Linear layer on a batch of sequences: flat GEMMs
-        bd = b._data
-        k, n = bd.shape
-        g2 = g.reshape(-1, n)
-        ga = _make((g2 @ bd.T).reshape(g.shape[:-1] + (k,))) if need_a else None
-        gb = _make(a._data.reshape(-1, k).T @ g2) if need_b else None  # 10x faster than batched + sum
-        return ga, gb
-    if b_nd == 1:
-        g = np.expand_dims(g, -1)
-    if a_nd == 1:
-        g = np.expand_dims(g, -2)
-    ga = gb = None
-    if need_a:
-        b2 = b._data[:, None] if b_nd == 1 else b._data
-        ga = np.matmul(g, np.swapaxes(b2, -1, -2))
-        if a_nd == 1:
-            ga = ga[..., 0, :]
-        ga = _make(ga)
-    if need_b:
-        a2 = a._data[None, :] if a_nd == 1 else a._data
-        gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+        if a_nd > 2 and b_nd == 2:  # (..., k) @ (k, n), as in a Linear layer on a batch of sequences: flat GEMMs
+            ga = g @ b.mT if need_a else None
+            gb = a.reshape(-1, a.shape[-1]).mT @ g.reshape(-1, g.shape[-1]) if need_b else None
+            return ga, gb
+        # 1-D operands as a row (a) or a column (b); the engine sums broadcast batch axes away
         if b_nd == 1:
-            gb = gb[..., 0]
-        gb = _make(gb)
-    return ga, gb
+            g = g.unsqueeze(-1)
+        if a_nd == 1:
+            g = g.unsqueeze(-2)
+        ga = gb = None
+        if need_a:
+            ga = g @ (b.unsqueeze(0) if b_nd == 1 else b.mT)
+            if a_nd == 1:
+                ga = ga.squeeze(-2)
+        if need_b:
+            gb = (a.unsqueeze(-1) if a_nd == 1 else a.mT) @ g
+            if b_nd == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+def _blas_ready(x: np.ndarray) -> np.ndarray:
+    """``x`` with a copy where a matrix axis has stride 0 (e.g. the broadcast gradient of a sum), which numpy's
+    matmul would run without BLAS."""
+    return np.ascontiguousarray(x) if x.ndim and 0 in x.strides[-2:] and x.size > 1 else x
 
 
 def matmul(input, other) -> Tensor:  # noqa: A002

@@ -136,8 +136,6 @@ PENDING_BACKWARDS: set[str] = {
     "autograd/ops/loss.py:BinaryCrossEntropyWithLogits",
     "autograd/ops/loss.py:CrossEntropy",
     "autograd/ops/norm.py:Normalize",
-    "autograd/ops/reduce.py:LogSumExp",
-    "autograd/ops/reduce.py:_AlongAxis",
     "autograd/ops/rnn.py:GRULayer",
     "autograd/ops/rnn.py:LSTMLayer",
     "autograd/ops/rnn.py:RNNLayer",

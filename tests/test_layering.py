@@ -135,7 +135,6 @@ def _backwards_consulting_grad_mode() -> set[str]:
 PENDING_BACKWARDS: set[str] = {
     "autograd/ops/loss.py:BinaryCrossEntropyWithLogits",
     "autograd/ops/loss.py:CrossEntropy",
-    "autograd/ops/norm.py:Normalize",
     "autograd/ops/rnn.py:GRULayer",
     "autograd/ops/rnn.py:LSTMLayer",
     "autograd/ops/rnn.py:RNNLayer",

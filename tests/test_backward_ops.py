@@ -1,6 +1,6 @@
 """The fused backward ops (``ReluBackward``, ``SigmoidBackward``, ``TanhBackward``, ``SoftmaxBackward``,
-``LogSoftmaxBackward``, ``LogSumExpBackward``, ``NormalizeBackward``, ``CrossEntropyBackward``) and matmul's
-backward: second derivatives by gradgradcheck (small shapes, float64), and second and third derivatives against
+``LogSoftmaxBackward``, ``LogSumExpBackward``, ``NormalizeBackward``, ``CrossEntropyBackward``) and the Tensor-op
+backwards of mul, matmul and binary_cross_entropy_with_logits: second derivatives by gradgradcheck (small shapes, float64), and second and third derivatives against
 PyTorch at sizes above the Numba kernels' thresholds, so the fast paths are what is differentiated."""
 
 from __future__ import annotations
@@ -12,6 +12,15 @@ import autograd
 import nn.functional as F
 
 torch = pytest.importorskip("torch")
+
+
+def _targets(shape):
+    """Class-index targets for logits of ``shape`` (classes along dim 1)."""
+    return np.random.default_rng(2).integers(0, shape[1], size=(shape[0],) + tuple(shape[2:]))
+
+
+def _weight(lib, x):
+    return ((lib.arange(x.shape[1]) + 1) / 3).to(x.dtype)
 
 
 def _fn(name):
@@ -34,6 +43,12 @@ def _fn(name):
         "layer_norm_plain": lambda lib, x: fl(lib).layer_norm(x, (x.shape[-2], x.shape[-1])),
         "group_norm": lambda lib, x, w, b: fl(lib).group_norm(x, 2, w, b),
         "batch_norm": lambda lib, x, w, b: fl(lib).batch_norm(x, None, None, w, b, training=True),
+        "ce": lambda lib, x: fl(lib).cross_entropy(x, lib.tensor(_targets(x.shape)), weight=_weight(lib, x),
+                                                   ignore_index=1, label_smoothing=0.2),
+        "ce_plain": lambda lib, x: fl(lib).cross_entropy(x, lib.tensor(_targets(x.shape))),
+        "ce_none": lambda lib, x: fl(lib).cross_entropy(x, lib.tensor(_targets(x.shape)), reduction="none"),
+        "ce_probs": lambda lib, x, t: fl(lib).cross_entropy(x, t.softmax(1), weight=_weight(lib, x),
+                                                            label_smoothing=0.1),
         "bce_logits": lambda lib, x, y: fl(lib).binary_cross_entropy_with_logits(x, y, reduction="none"),
         "bce_logits_pw": lambda lib, x, y, pw: fl(lib).binary_cross_entropy_with_logits(x, y, pos_weight=pw),
     }[name]
@@ -49,6 +64,8 @@ SMALL = [
     ("layer_norm", [(2, 3, 4), (4,), (4,)]), ("layer_norm_plain", [(2, 3, 4)]),
     ("group_norm", [(2, 4, 3), (4,), (4,)]), ("batch_norm", [(4, 3, 2), (3,), (3,)]),
     ("bce_logits", [(3, 4), (3, 4)]), ("bce_logits_pw", [(3, 4), (3, 4), (4,)]),
+    ("ce", [(6, 5)]), ("ce", [(2, 5, 3)]), ("ce_plain", [(4, 5)]), ("ce_none", [(4, 5)]),
+    ("ce_probs", [(4, 5), (4, 5)]), ("ce_probs", [(2, 5, 3), (2, 5, 3)]),
 ]
 # above the kernels' thresholds (elementwise backward kernels from 4096 elements)
 LARGE = [
@@ -56,6 +73,7 @@ LARGE = [
     ("matmul", [(4, 40, 64), (64, 32)]), ("softmax", [(80, 64)]), ("log_softmax", [(8, 10, 64)]),
     ("logsumexp", [(80, 64)]), ("layer_norm", [(8, 20, 64), (64,), (64,)]),
     ("group_norm", [(8, 16, 40), (16,), (16,)]), ("batch_norm", [(32, 8, 20), (8,), (8,)]),
+    ("ce_plain", [(128, 40)]), ("ce", [(64, 100)]),
 ]
 
 
@@ -125,7 +143,8 @@ def test_higher_derivatives_match_torch(name, shapes, dtype):
 
 THIRD = [("layer_norm", [(2, 3, 4), (4,), (4,)]), ("layer_norm_plain", [(2, 3, 4)]),
          ("batch_norm", [(4, 3, 2), (3,), (3,)]), ("sigmoid", [(3, 4)]), ("log_softmax", [(3, 4)]),
-         ("logsumexp", [(3, 4)]), ("bce_logits_pw", [(3, 4), (3, 4), (4,)])]
+         ("logsumexp", [(3, 4)]), ("bce_logits_pw", [(3, 4), (3, 4), (4,)]), ("ce", [(6, 5)]),
+         ("ce_none", [(4, 5)]), ("ce_probs", [(4, 5), (4, 5)])]
 
 
 @pytest.mark.parametrize("name,shapes", THIRD, ids=[n for n, _ in THIRD])

@@ -133,8 +133,6 @@ def _backwards_consulting_grad_mode() -> set[str]:
 
 # Backwards that still keep a second, fused body for when no graph is recorded (issue 14 removes them).
 PENDING_BACKWARDS: set[str] = {
-    "autograd/ops/loss.py:BinaryCrossEntropyWithLogits",
-    "autograd/ops/loss.py:CrossEntropy",
     "autograd/ops/rnn.py:GRULayer",
     "autograd/ops/rnn.py:LSTMLayer",
     "autograd/ops/rnn.py:RNNLayer",

@@ -476,19 +476,32 @@ class Tanh(Op):
         return TanhBackward.apply(g, y)
 
 
-class TanhBackward(Op):
-    """gx = g (1 - y^2) (fused kernel); d/dg = 1 - y^2, d/dy = -2 g y"""
+class _SlopeOfOutput(Op):
+    """gx = g s(y), the backward of an activation whose slope s is a function of its output y (fused kernel);
+    linear in g, so d/dg is this op applied to h; d/dy = h g s'(y)."""
 
-    @staticmethod
-    def forward(ctx, g, y):
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, g, y):
         ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return K.tanh_backward(g, y)
+        return cls.kernel(g, y)
+
+    @classmethod
+    def backward(cls, ctx, h):
+        g, y = ctx.saved_tensors
+        return (cls.apply(h, y) if ctx.needs_input_grad[0] else None,
+                h * g * cls.slope_derivative(y) if ctx.needs_input_grad[1] else None)
+
+
+class TanhBackward(_SlopeOfOutput):
+    """gx = g (1 - y^2); d/dg = 1 - y^2, d/dy = -2 g y"""
+
+    kernel = staticmethod(K.tanh_backward)
 
     @staticmethod
-    def backward(ctx, h):
-        g, y = ctx.saved_tensors
-        return (TanhBackward.apply(h, y) if ctx.needs_input_grad[0] else None,
-                h * g * y * -2 if ctx.needs_input_grad[1] else None)
+    def slope_derivative(y):
+        return y * -2
 
 
 class Sigmoid(Op):
@@ -506,19 +519,14 @@ class Sigmoid(Op):
         return SigmoidBackward.apply(g, y)
 
 
-class SigmoidBackward(Op):
-    """gx = g y (1 - y) (fused kernel); d/dg = y (1 - y), d/dy = g (1 - 2 y)"""
+class SigmoidBackward(_SlopeOfOutput):
+    """gx = g y (1 - y); d/dg = y (1 - y), d/dy = g (1 - 2 y)"""
+
+    kernel = staticmethod(K.sigmoid_backward)
 
     @staticmethod
-    def forward(ctx, g, y):
-        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        return K.sigmoid_backward(g, y)
-
-    @staticmethod
-    def backward(ctx, h):
-        g, y = ctx.saved_tensors
-        return (SigmoidBackward.apply(h, y) if ctx.needs_input_grad[0] else None,
-                h * g * (1 - 2 * y) if ctx.needs_input_grad[1] else None)
+    def slope_derivative(y):
+        return 1 - 2 * y
 
 
 class Relu(Op):

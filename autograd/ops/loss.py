@@ -81,6 +81,7 @@ class CrossEntropy(Op):
         if target.dtype.kind == "f":
             loss = -np.sum(logp * _prob_coef(target, wb, eps, ncls), axis=cdim)
             denom = loss.size
+            ctx.parts = None
         else:
             idx, w_t, valid = _index_parts(target, weight, ignore_index, x.dtype, cdim)
             picked = np.take_along_axis(logp, idx, axis=cdim).squeeze(cdim)
@@ -101,7 +102,7 @@ class CrossEntropy(Op):
         gs = _grad_scale(g, ctx.reduction, ctx.denom, cdim)
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            gx = CrossEntropyBackward.apply(gs, x, target, logp.numpy(), getattr(ctx, "parts", None), wb, eps, cdim)
+            gx = CrossEntropyBackward.apply(gs, x, target, logp.numpy(), ctx.parts, wb, eps, cdim)
         if ctx.needs_input_grad[1]:  # class-probability targets only
             gt = gs * log_softmax(x, cdim) * (-(1 - eps) if wb is None else _make(-(1 - eps) * wb))
         return gx, gt

@@ -82,14 +82,18 @@ class NormalizeBackward(Op):
         spec = ctx.spec
         it = iter(hs)
         hx, hw, hb = (next(it) if n else None for n in ctx.need)
-        dims, view = (0, 2), spec.view
+        view = spec.view
+
+        def mean(v3):  # over each statistics group, in the (A, C, B) view
+            return v3.mean(dim=(0, 2), keepdim=True)
+
         x3 = x.reshape(view)
-        xc = x3 - x3.mean(dim=dims, keepdim=True)
-        invstd = ((xc * xc).mean(dim=dims, keepdim=True) + spec.eps).rsqrt()
+        xc = x3 - mean(x3)
+        invstd = (mean(xc * xc) + spec.eps).rsqrt()
         xhat = xc * invstd
 
         def adj(v3):  # M: the adjoint of x -> xhat, applied to v (it is self-adjoint)
-            return invstd * (v3 - v3.mean(dim=dims, keepdim=True) - xhat * (v3 * xhat).mean(dim=dims, keepdim=True))
+            return invstd * (v3 - mean(v3) - xhat * mean(v3 * xhat))
 
         wb = w.reshape(spec.affine_shape) if w is not None else None
         dg = dx3 = dw = None
@@ -98,7 +102,6 @@ class NormalizeBackward(Op):
             m_hx = adj(hx3)
             gh3 = (g * wb if wb is not None else g).reshape(view)
             gx3 = adj(gh3)
-            mean = lambda v: v.mean(dim=dims, keepdim=True)  # noqa: E731
             dx3 = -invstd * (xhat * mean(hx3 * gx3) + gx3 * mean(hx3 * xhat) + mean(gh3 * xhat) * m_hx)
             m_hx = m_hx.reshape(x.shape)
             dg = m_hx * wb if wb is not None else m_hx

@@ -144,10 +144,11 @@ def test_higher_derivatives_match_torch(name, shapes, dtype):
 THIRD = [("layer_norm", [(2, 3, 4), (4,), (4,)]), ("layer_norm_plain", [(2, 3, 4)]),
          ("batch_norm", [(4, 3, 2), (3,), (3,)]), ("sigmoid", [(3, 4)]), ("log_softmax", [(3, 4)]),
          ("logsumexp", [(3, 4)]), ("bce_logits_pw", [(3, 4), (3, 4), (4,)]), ("ce", [(6, 5)]),
-         ("ce_none", [(4, 5)]), ("ce_probs", [(4, 5), (4, 5)])]
+         ("ce_none", [(4, 5)]), ("ce_probs", [(4, 5), (4, 5)]), ("matmul", [(4,), (2, 4, 3)]),
+         ("matmul", [(2, 3, 4), (4,)]), ("matmul", [(2, 3, 4), (4, 5)]), ("matmul", [(3, 4), (2, 4, 5)])]
 
 
-@pytest.mark.parametrize("name,shapes", THIRD, ids=[n for n, _ in THIRD])
+@pytest.mark.parametrize("name,shapes", THIRD, ids=[f"{n}-{i}" for i, (n, _) in enumerate(THIRD)])
 def test_third_derivatives(name, shapes):
     """gradcheck of the second derivative, x -> d/dx <d<f(x), v>/dx, w>: the backward ops' own backwards are
     differentiated once more."""

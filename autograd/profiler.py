@@ -178,17 +178,13 @@ def _install() -> None:
         finally:
             _end(self.name(), frame, [])
 
-    _saved.update(apply=apply, run_backward=run_backward, add=Tensor.__add__, sub=Tensor.__sub__,
-                  mul=Tensor.__mul__, fast_binary=E._fast_binary,
+    _saved.update(apply=apply, run_backward=run_backward, fast_path=E._fast_path,
                   view_ops={m: m._view_op for m in _view_op_modules()})
-    E._fast_binary = lambda ufunc, a, b: None  # no inline no-graph path: every binary op goes through apply
+    E._fast_path = False  # no inline no-graph path: every binary op goes through apply
     for m in _saved["view_ops"]:
         m._view_op = _recorded_view_op
     Function.apply = classmethod(profiled_apply)
     Function._run_backward = profiled_backward
-    Tensor.__add__ = lambda self, other: E.add(self, other)
-    Tensor.__sub__ = lambda self, other: E.sub(self, other)
-    Tensor.__mul__ = lambda self, other: E.mul(self, other)
 
 
 def _view_op_modules() -> list:
@@ -204,13 +200,12 @@ def _recorded_view_op(cls, x, *args):
 def _uninstall() -> None:
     from .ops import elementwise as E
 
-    E._fast_binary = _saved["fast_binary"]
+    E._fast_path = _saved["fast_path"]
     for m, fn in _saved["view_ops"].items():
         m._view_op = fn
     Function = _function.Function
     Function.apply = _saved["apply"]
     Function._run_backward = _saved["run_backward"]
-    Tensor.__add__, Tensor.__sub__, Tensor.__mul__ = _saved["add"], _saved["sub"], _saved["mul"]
     _saved.clear()
 
 

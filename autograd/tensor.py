@@ -391,11 +391,11 @@ class Tensor:
         return _creation.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     # ---- operators ----
-    def __add__(self, other): return _elementwise.add(self, other)
+    def __add__(self, other): return _add(self, other)
     def __radd__(self, other): return _elementwise.add(other, self)
-    def __sub__(self, other): return _elementwise.sub(self, other)
+    def __sub__(self, other): return _sub(self, other)
     def __rsub__(self, other): return _elementwise.sub(other, self)
-    def __mul__(self, other): return _elementwise.mul(self, other)
+    def __mul__(self, other): return _mul(self, other)
     def __rmul__(self, other): return _elementwise.mul(other, self)
     def __truediv__(self, other): return _elementwise.div(self, other)
     def __rtruediv__(self, other): return _elementwise.div(other, self)
@@ -644,6 +644,6 @@ from .ops import misc as _misc  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import repeat as _repeat  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
-
-for _name, _ufunc in (("__add__", np.add), ("__sub__", np.subtract), ("__mul__", np.multiply)):
-    setattr(Tensor, _name, _elementwise.fast_dunder(_ufunc, getattr(Tensor, _name)))
+from .ops.elementwise import add as _add  # noqa: E402
+from .ops.elementwise import mul as _mul  # noqa: E402
+from .ops.elementwise import sub as _sub  # noqa: E402

@@ -112,16 +112,6 @@ def _backwards_consulting_grad_mode() -> set[str]:
 
 # Backwards that still keep a second, fused body for when no graph is recorded (issue 14 removes them).
 PENDING_BACKWARDS: set[str] = {
-    "autograd/ops/elementwise.py:Mul",
-    "autograd/ops/elementwise.py:Relu",
-    "autograd/ops/elementwise.py:Sigmoid",
-    "autograd/ops/elementwise.py:Tanh",
-    "autograd/ops/linalg.py:Matmul",
-    "autograd/ops/loss.py:BinaryCrossEntropyWithLogits",
-    "autograd/ops/loss.py:CrossEntropy",
-    "autograd/ops/norm.py:Normalize",
-    "autograd/ops/reduce.py:LogSumExp",
-    "autograd/ops/reduce.py:_AlongAxis",
     "autograd/ops/rnn.py:GRULayer",
     "autograd/ops/rnn.py:LSTMLayer",
     "autograd/ops/rnn.py:RNNLayer",

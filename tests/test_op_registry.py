@@ -16,6 +16,7 @@ NOT_IN_TABLE = {
     # internal: abstract bases and nodes that users never build directly
     "autograd.ops.reduce._AlongAxis": "base class of the reductions along one dim",
     "autograd.ops.reduce._Extreme": "base class of max/min/amax/amin",
+    "autograd.ops.elementwise._SlopeOfOutput": "base class of TanhBackward and SigmoidBackward",
     "autograd.ops.elementwise._ZeroGrad": "returns zero gradients for integer-valued ops (sign, round, ...)",
     "autograd.ops.broadcast.BroadcastTo": "used inside backward formulas (broadcast_to is Expand)",
     "autograd.ops.elementwise.Cast": "Tensor.to/type between float dtypes; tests/test_dtypes.py covers it",

@@ -2,8 +2,9 @@
 
 Forward works on numpy arrays (Python scalars stay Python scalars, so they never upcast a float32 tensor);
 each result takes PyTorch's promoted dtype (``autograd.dtypes.promote``). Backward is written in Tensor ops
-so it can itself be differentiated; broadcasting is undone by the engine, not here. Where a fused kernel
-exists, backward uses it unless a graph of the backward is being recorded (``create_graph=True``).
+so it can itself be differentiated; broadcasting is undone by the engine, not here. Where a backward has a
+fused kernel (relu, sigmoid, tanh), that kernel is an op of its own (``ReluBackward``, ...) with its own
+backward, so ``create_graph=True`` differentiates through the same code that runs without it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import elementwise as K
 from ..tensor import Tensor, _make
+
+_NUMBERS = (float, int)
 
 
 # ---- helpers ----
@@ -70,49 +73,11 @@ def _binary_forward(name: str, ufunc, a, b, dtype=None):
     return out if out.dtype == dt else out.astype(dt)
 
 
-def _fast_binary(ufunc, a, b):
-    """The no-graph path of a binary op between two same-dtype tensors (or a tensor and a float/int that
-    cannot change its dtype): no node, no promotion table. None when it does not apply."""
-    if _mode.enabled and ((isinstance(a, Tensor) and a._requires_grad) or (isinstance(b, Tensor) and b._requires_grad)):
-        return None
-    ta, tb = type(a), type(b)
-    if ta is Tensor and tb is Tensor:
-        ad, bd = a._data, b._data
-        if ad.dtype is bd.dtype and ad.dtype.kind == "f":
-            try:
-                return _make(np.asarray(ufunc(ad, bd)))  # 0-d: keep an ndarray, not a numpy scalar
-            except ValueError:
-                _check_shapes(ufunc.__name__, ad, bd)
-                raise
-    elif ta is Tensor and (tb is float or tb is int) and a._data.dtype.kind == "f":
-        return _make(np.asarray(ufunc(a._data, b)))
-    return None
-
-
-def fast_dunder(ufunc, full):
-    """``Tensor.__add__`` and friends: ``_fast_binary``'s common case (two float tensors of one dtype, no graph)
-    inline, one Python call instead of three (~0.25 us of the ~1.1 us of ``a + b`` on small tensors), else
-    ``full``, the method it replaces."""
-    mode = _mode
-
-    def method(self, other):
-        if type(other) is Tensor:
-            ad, bd = self._data, other._data
-            if (ad.dtype is bd.dtype and ad.dtype.kind == "f" and ad.ndim and bd.ndim
-                    and not ((self._requires_grad or other._requires_grad) and mode.enabled)):
-                try:
-                    return _make(ufunc(ad, bd))
-                except ValueError:
-                    pass  # not broadcastable: ``full`` raises the library's message
-        return full(self, other)
-
-    method.__name__, method.__qualname__, method.__doc__ = full.__name__, full.__qualname__, full.__doc__
-    return method
-
-
 # ---- arithmetic ----
 class Add(Op):
     """a + b; d/da = 1, d/db = 1"""
+
+    symbol = "+"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -125,6 +90,8 @@ class Add(Op):
 
 class Sub(Op):
     """a - b; d/da = 1, d/db = -1"""
+
+    symbol = "-"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -140,19 +107,22 @@ class Sub(Op):
 class Mul(Op):
     """a * b; d/da = b, d/db = a"""
 
+    symbol = "*"
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None)
+        # a Python number stays a number (saved, it would become a float64 tensor that g * b must promote)
+        ctx.numbers = bn, an = (b if type(b) in _NUMBERS else None), (a if type(a) in _NUMBERS else None)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a and bn is None else None, a if need_b and an is None else None)
         return _binary_forward("mul", np.multiply, a, b)
 
     @staticmethod
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        if not _mode.enabled:  # not recording a graph: the forward's array product, without graph bookkeeping
-            gd = g._data
-            return (_make(np.asarray(_binary_forward("mul", np.multiply, gd, b._data))) if b is not None else None,
-                    _make(np.asarray(_binary_forward("mul", np.multiply, gd, a._data))) if a is not None else None)
-        return (g * b if b is not None else None), (g * a if a is not None else None)
+        bn, an = ctx.numbers
+        return (g * (b if bn is None else bn) if ctx.needs_input_grad[0] else None,
+                g * (a if an is None else an) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Op):
@@ -229,25 +199,47 @@ class Neg(Op):
         return -g
 
 
-def add(a, b, alpha=1):
-    """a + alpha * b"""
-    if alpha != 1:
-        b = mul(b, alpha)
-    out = _fast_binary(np.add, a, b)
-    return out if out is not None else Add.apply(a, b)
+# The no-graph fast path of add/sub/mul; the profiler turns it off so that every op goes through ``apply``.
+_fast_path = True
 
 
-def sub(a, b, alpha=1):
-    """a - alpha * b"""
-    if alpha != 1:
-        b = mul(b, alpha)
-    out = _fast_binary(np.subtract, a, b)
-    return out if out is not None else Sub.apply(a, b)
+def _arithmetic(ufunc, op, name: str, scaled: bool):
+    """The entry function of ``op`` (``Tensor.__add__`` and friends call it). Where no graph is recorded and the
+    operands need no promotion (two float tensors of one dtype, or a float tensor and a Python number), it
+    applies ``ufunc`` to the arrays inline, with no node and no promotion table; otherwise ``op.apply``. With
+    ``scaled`` it takes ``alpha``: a op (alpha * b)."""
+    mode = _mode
+
+    def entry(a, b, alpha=1):
+        if type(b) is Tensor:
+            if type(a) is Tensor and alpha == 1 and _fast_path:
+                ad, bd = a._data, b._data
+                if (ad.dtype is bd.dtype and ad.dtype.kind == "f"
+                        and not ((a._requires_grad or b._requires_grad) and mode.enabled)):
+                    try:
+                        out = ufunc(ad, bd)
+                    except ValueError:  # not broadcastable: op.apply raises the library's message
+                        return op.apply(a, b)
+                    return _make(out if type(out) is np.ndarray else np.asarray(out))  # 0-d: an ndarray
+        elif (type(b) is float or type(b) is int) and type(a) is Tensor and alpha == 1 and _fast_path:
+            ad = a._data
+            if ad.dtype.kind == "f" and not (a._requires_grad and mode.enabled):
+                out = ufunc(ad, b)
+                return _make(out if type(out) is np.ndarray else np.asarray(out))
+        if alpha != 1:
+            if not scaled:
+                raise TypeError(f"{name}() got an unexpected keyword argument 'alpha'")
+            return entry(a, mul(b, alpha))
+        return op.apply(a, b)
+
+    entry.__name__ = entry.__qualname__ = name
+    entry.__doc__ = f"a {op.symbol} alpha * b" if scaled else f"a {op.symbol} b"
+    return entry
 
 
-def mul(a, b):
-    out = _fast_binary(np.multiply, a, b)
-    return out if out is not None else Mul.apply(a, b)
+add = _arithmetic(np.add, Add, "add", scaled=True)
+sub = _arithmetic(np.subtract, Sub, "sub", scaled=True)
+mul = _arithmetic(np.multiply, Mul, "mul", scaled=False)
 
 
 def div(a, b, rounding_mode=None):
@@ -481,9 +473,35 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * (1 - y * y)
-        return _make(K.tanh_backward(g._data, y._data))
+        return TanhBackward.apply(g, y)
+
+
+class _SlopeOfOutput(Op):
+    """gx = g s(y), the backward of an activation whose slope s is a function of its output y (fused kernel);
+    linear in g, so d/dg is this op applied to h; d/dy = h g s'(y)."""
+
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, g, y):
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        return cls.kernel(g, y)
+
+    @classmethod
+    def backward(cls, ctx, h):
+        g, y = ctx.saved_tensors
+        return (cls.apply(h, y) if ctx.needs_input_grad[0] else None,
+                h * g * cls.slope_derivative(y) if ctx.needs_input_grad[1] else None)
+
+
+class TanhBackward(_SlopeOfOutput):
+    """gx = g (1 - y^2); d/dg = 1 - y^2, d/dy = -2 g y"""
+
+    kernel = staticmethod(K.tanh_backward)
+
+    @staticmethod
+    def slope_derivative(y):
+        return y * -2
 
 
 class Sigmoid(Op):
@@ -498,9 +516,17 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * y * (1 - y)
-        return _make(K.sigmoid_backward(g._data, y._data))
+        return SigmoidBackward.apply(g, y)
+
+
+class SigmoidBackward(_SlopeOfOutput):
+    """gx = g y (1 - y); d/dg = y (1 - y), d/dy = g (1 - 2 y)"""
+
+    kernel = staticmethod(K.sigmoid_backward)
+
+    @staticmethod
+    def slope_derivative(y):
+        return 1 - 2 * y
 
 
 class Relu(Op):
@@ -515,9 +541,22 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if _mode.enabled:
-            return g * (y > 0).to(g.dtype)
-        return _make(K.relu_backward(g._data, y._data))
+        return ReluBackward.apply(g, y)
+
+
+class ReluBackward(Op):
+    """gx = g where y > 0, else 0 (PyTorch's threshold_backward); linear in g, so d/dg is this op again;
+    piecewise constant in y, so d/dy = 0"""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(y)
+        return K.relu_backward(g, y)
+
+    @staticmethod
+    def backward(ctx, h):
+        (y,) = ctx.saved_tensors
+        return ReluBackward.apply(h, y), None
 
 
 class _ZeroGrad(Op):

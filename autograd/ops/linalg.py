@@ -1,10 +1,10 @@
 """Linear algebra: matmul (numpy's full semantics, through BLAS), mm, bmm, dot, outer and einsum.
 
-matmul's backward uses numpy's matmul directly when no graph of the backward is recorded, and einsum (itself
-differentiable) when it is (``create_graph=True``). einsum's backward is einsum with the subscripts permuted:
-the gradient of operand i is the einsum of the output gradient with the other operands, onto operand i's
-subscripts; repeated subscripts of an operand (diagonals, e.g. 'ii->i') get an identity matrix as an extra
-operand, and subscripts that appear in no other operand (summed away) a vector of ones.
+matmul's backward is ``MatmulBackward`` (numpy's matmul of the gradient with the transposed operands), whose own
+backward is matmul and itself again, so matmul is differentiable to any order. einsum's backward is einsum with
+the subscripts permuted: the gradient of operand i is the einsum of the output gradient with the other
+operands, onto operand i's subscripts; repeated subscripts of an operand (diagonals, e.g. 'ii->i') get an identity
+matrix as an extra operand, and subscripts that appear in no other operand (summed away) a vector of ones.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import string
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _mode
 from ..tensor import Tensor, _make
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "inner", "outer", "ger", "einsum", "mv"]
@@ -55,6 +54,8 @@ def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
             + (f" (full shapes {tuple(a.shape)} and {tuple(b.shape)})" if a.ndim > 2 or b.ndim > 2 else "")
         )
     batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    if batch_a == batch_b or not batch_a or not batch_b:
+        return
     try:
         np.broadcast_shapes(batch_a, batch_b)
     except ValueError:
@@ -74,6 +75,7 @@ class Matmul(Op):
     def forward(ctx, a, b):
         _check_matmul(a, b)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        a, b = _blas_ready(a), _blas_ready(b)
         if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:  # (..., k) @ (k, n): one GEMM, not one per batch
             return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
         return np.asarray(np.matmul(a, b))
@@ -81,47 +83,77 @@ class Matmul(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
+        need = ctx.needs_input_grad
         a_nd, b_nd = len(ctx._in_meta[0][0]), len(ctx._in_meta[1][0])  # the operands' ndim
-        if not _mode.enabled:
-            return _matmul_backward_numpy(g._data, a, b, a_nd, b_nd, need_a, need_b)
-        a_sub = "...mk" if a_nd >= 2 else "k"
-        b_sub = "...kn" if b_nd >= 2 else "k"
-        out = ("..." if a_nd >= 2 or b_nd >= 2 else "") + ("m" if a_nd >= 2 else "") + ("n" if b_nd >= 2 else "")
-        ga = einsum(f"{out},{b_sub}->{a_sub}", g, b) if need_a else None
-        gb = einsum(f"{a_sub},{out}->{b_sub}", a, g) if need_b else None
-        return ga, gb
+        grads = iter(MatmulBackward.apply(g, a, b, a_nd, b_nd, need))
+        return tuple(next(grads) if n else None for n in need)
 
 
-def _matmul_backward_numpy(g, a, b, a_nd, b_nd, need_a, need_b):
-    """The same gradients with numpy's matmul (BLAS); the engine sums broadcast batch axes away."""
-    if not g.flags.c_contiguous:  # e.g. the zero-strided gradient of a sum: numpy would skip BLAS (50x slower)
-        g = np.ascontiguousarray(g)
-    if a_nd > 2 and b_nd == 2:  # (..., k) @ (k, n), as in a Linear layer on a batch of sequences: flat GEMMs
-        bd = b._data
-        k, n = bd.shape
-        g2 = g.reshape(-1, n)
-        ga = _make((g2 @ bd.T).reshape(g.shape[:-1] + (k,))) if need_a else None
-        gb = _make(a._data.reshape(-1, k).T @ g2) if need_b else None  # 10x faster than batched + sum
-        return ga, gb
-    if b_nd == 1:
-        g = np.expand_dims(g, -1)
-    if a_nd == 1:
-        g = np.expand_dims(g, -2)
-    ga = gb = None
-    if need_a:
-        b2 = b._data[:, None] if b_nd == 1 else b._data
-        ga = np.matmul(g, np.swapaxes(b2, -1, -2))
-        if a_nd == 1:
-            ga = ga[..., 0, :]
-        ga = _make(ga)
-    if need_b:
-        a2 = a._data[None, :] if a_nd == 1 else a._data
-        gb = np.matmul(np.swapaxes(a2, -1, -2), g)
+class MatmulBackward(Op):
+    """(ga, gb) = (g @ b^T, a^T @ g) of ``a @ b``, only those in ``need`` (1-D operands as a row or a column;
+    the engine sums broadcast batch axes away). Bilinear, so given (ha, hb): d/dg = ha @ b + a @ hb,
+    d/da = g @ hb^T (this op's ga with hb for b), d/db = ha^T @ g (its gb with ha for a)"""
+
+    @staticmethod
+    def forward(ctx, g, a, b, a_nd, b_nd, need):
+        ctx.a_nd, ctx.b_nd, ctx.need = a_nd, b_nd, need
+        ctx.save_for_backward(g, a, b)
+        if not g.flags.c_contiguous:  # e.g. the zero-strided gradient of a sum, which numpy would run without BLAS
+            g = np.ascontiguousarray(g)
+        out = []
+        if a_nd > 2 and b_nd == 2:  # (..., k) @ (k, n), as in a Linear layer on a batch of sequences: flat GEMMs
+            k, n = b.shape if b is not None else (a.shape[-1], g.shape[-1])
+            g2 = g.reshape(-1, n)
+            if need[0]:
+                out.append((g2 @ b.T).reshape(g.shape[:-1] + (k,)))
+            if need[1]:
+                out.append(a.reshape(-1, k).T @ g2)  # summed over the batch by the GEMM itself
+            return tuple(out)
         if b_nd == 1:
-            gb = gb[..., 0]
-        gb = _make(gb)
-    return ga, gb
+            g = np.expand_dims(g, -1)
+        if a_nd == 1:
+            g = np.expand_dims(g, -2)
+        if need[0]:
+            ga = np.matmul(g, np.swapaxes(np.expand_dims(b, -1) if b_nd == 1 else b, -1, -2))
+            out.append(ga[..., 0, :] if a_nd == 1 else ga)
+        if need[1]:
+            gb = np.matmul(np.swapaxes(np.expand_dims(a, -2) if a_nd == 1 else a, -1, -2), g)
+            out.append(gb[..., 0] if b_nd == 1 else gb)
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *hs):
+        g, a, b = ctx.saved_tensors
+        a_nd, b_nd = ctx.a_nd, ctx.b_nd
+        it = iter(hs)
+        ha, hb = (next(it) if n else None for n in ctx.need)
+        need_g, need_a, need_b = ctx.needs_input_grad[:3]
+        dg = da = db = None
+        if need_g:
+            dg = _vector_matmul(ha, b, a_nd, b_nd) if ha is not None else None
+            if hb is not None:
+                term = _vector_matmul(a, hb, a_nd, b_nd)
+                dg = term if dg is None else dg + term
+        if need_a and hb is not None:  # a enters only gb = a^T g
+            (da,) = MatmulBackward.apply(g, None, hb, a_nd, b_nd, (True, False))
+        if need_b and ha is not None:  # b enters only ga = g b^T
+            (db,) = MatmulBackward.apply(g, ha, None, a_nd, b_nd, (False, True))
+        return dg, da, db, None, None, None
+
+
+def _vector_matmul(x: Tensor, y: Tensor, x_nd: int, y_nd: int) -> Tensor:
+    """x @ y where an operand that was 1-D in the forward is a row (x) or a column (y) even when its gradient
+    carries batch axes."""
+    out = matmul(x.unsqueeze(-2) if x_nd == 1 else x, y.unsqueeze(-1) if y_nd == 1 else y)
+    if x_nd == 1:
+        out = out.squeeze(-2)
+    return out.squeeze(-1) if y_nd == 1 else out
+
+
+def _blas_ready(x: np.ndarray) -> np.ndarray:
+    """``x`` with a copy where a matrix axis has stride 0 (e.g. the broadcast gradient of a sum), which numpy's
+    matmul would run without BLAS."""
+    return np.ascontiguousarray(x) if x.ndim and 0 in x.strides[-2:] and x.size > 1 else x
 
 
 def matmul(input, other) -> Tensor:  # noqa: A002

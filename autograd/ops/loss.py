@@ -15,12 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _mode
 from ..kernels import ctc as _ctc
-from ..kernels.elementwise import sigmoid as _sigmoid
 from ..tensor import _make
 from .elementwise import abs as _abs
 from .elementwise import clamp, exp, log, log1p, maximum, sigmoid
+from .reduce import log_softmax, softmax
 
 __all__: list[str] = []
 
@@ -54,7 +53,7 @@ def _reduce(loss: np.ndarray, reduction: str, denom) -> np.ndarray:
 def _grad_scale(g, reduction: str, denom, cdim: int):
     """The upstream gradient shaped to broadcast over the class dim (divided by the mean's denominator)."""
     if reduction == "none":
-        return g.unsqueeze(cdim) if _mode.enabled else _make(np.expand_dims(g._data, cdim))
+        return g.unsqueeze(cdim)
     if reduction == "mean":
         return g * _inv(denom)
     return g
@@ -82,6 +81,7 @@ class CrossEntropy(Op):
         if target.dtype.kind == "f":
             loss = -np.sum(logp * _prob_coef(target, wb, eps, ncls), axis=cdim)
             denom = loss.size
+            ctx.parts = None
         else:
             idx, w_t, valid = _index_parts(target, weight, ignore_index, x.dtype, cdim)
             picked = np.take_along_axis(logp, idx, axis=cdim).squeeze(cdim)
@@ -98,61 +98,66 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, g):
         x, target, logp = ctx.saved_tensors
-        if _mode.enabled:  # recording a graph (create_graph): the differentiable Tensor formula
-            return _cross_entropy_backward_graph(ctx, g, x, target)
         cdim, eps, wb = ctx.cdim, ctx.eps, ctx.wb
-        gs = g._data
-        if ctx.reduction == "none":
-            gs = np.expand_dims(gs, cdim)
-        elif ctx.reduction == "mean":
-            gs = gs * _inv(ctx.denom)
-        lp = logp._data
-        prob_target = target.dtype.kind == "f"
+        gs = _grad_scale(g, ctx.reduction, ctx.denom, cdim)
         gx = gt = None
         if ctx.needs_input_grad[0]:
-            p = np.exp(lp)
-            if not prob_target and not eps:  # p w[t] - w[t] at t, without building the one-hot matrix
-                idx, w_t, _ = ctx.parts
-                w_t = np.expand_dims(w_t, cdim)
-                p *= w_t
-                np.put_along_axis(p, idx, np.take_along_axis(p, idx, axis=cdim) - w_t, axis=cdim)
-                gx = p * gs
-            else:
-                coef = (_prob_coef(target._data, wb, eps, x.shape[cdim]) if prob_target
-                        else _index_coef(lp.shape, lp.dtype, ctx.parts, wb, eps, cdim))
-                gx = (p * coef.sum(axis=cdim, keepdims=True) - coef) * gs
-            gx = _make(gx.astype(x.dtype, copy=False))
-        if prob_target and ctx.needs_input_grad[1]:
-            gt = -(1 - eps) * lp * gs
-            gt = _make((gt if wb is None else gt * wb).astype(target.dtype, copy=False))
+            gx = CrossEntropyBackward.apply(gs, x, target, logp.numpy(), ctx.parts, wb, eps, cdim)
+        if ctx.needs_input_grad[1]:  # class-probability targets only
+            gt = gs * log_softmax(x, cdim) * (-(1 - eps) if wb is None else _make(-(1 - eps) * wb))
         return gx, gt
+
+
+class CrossEntropyBackward(Op):
+    """gx = gs (p S - C) (fused), p = softmax(x), C the (smoothed, weighted) target distribution, S = sum_c C,
+    gs the loss's gradient broadcast over the classes. Linear in gs, so d/dgs is this op applied to h (the engine
+    sums it to gs's shape); d/dx = p (u - sum_c u p) with u = h gs S (softmax's adjoint);
+    d/dtarget = (1 - eps) w gs (sum_c h p - h) for class-probability targets"""
+
+    @staticmethod
+    def forward(ctx, gs, x, target, logp, parts, wb, eps, cdim):
+        ctx.logp, ctx.parts, ctx.wb, ctx.eps, ctx.cdim = logp, parts, wb, eps, cdim
+        ctx.save_for_backward(gs, x, target)
+        p = np.exp(logp)
+        if target.dtype.kind != "f" and not eps:  # p w[t] - w[t] at t, without building the one-hot matrix
+            idx, w_t, _ = parts
+            w_t = np.expand_dims(w_t, cdim)
+            p *= w_t
+            np.put_along_axis(p, idx, np.take_along_axis(p, idx, axis=cdim) - w_t, axis=cdim)
+            gx = p * gs
+        else:
+            coef = (_prob_coef(target, wb, eps, x.shape[cdim]) if target.dtype.kind == "f"
+                    else _index_coef(x.shape, x.dtype, parts, wb, eps, cdim))
+            gx = (p * coef.sum(axis=cdim, keepdims=True) - coef) * gs
+        return gx.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, h):
+        gs, x, target = ctx.saved_tensors
+        parts, wb, eps, cdim = ctx.parts, ctx.wb, ctx.eps, ctx.cdim
+        need_gs, need_x, need_t = ctx.needs_input_grad[:3]
+        dgs = CrossEntropyBackward.apply(h, x, target, ctx.logp, parts, wb, eps, cdim) if need_gs else None
+        dx = dt = None
+        if need_x or need_t:
+            p = softmax(x, cdim)
+            if need_x:
+                if target.dtype.kind == "f":
+                    coef = _prob_coef(target, None if wb is None else _make(wb), eps, x.shape[cdim])
+                else:
+                    coef = _make(_index_coef(x.shape, x.dtype, parts, wb, eps, cdim))
+                u = h * gs * coef.sum(cdim, keepdim=True)
+                dx = p * (u - (u * p).sum(cdim, keepdim=True))
+            if need_t:
+                hgs = h * gs
+                dt = ((hgs * p).sum(cdim, keepdim=True) - hgs) * (1 - eps)
+                dt = dt if wb is None else dt * _make(wb)
+        return dgs, dx, dt, None, None, None, None, None
 
 
 def _prob_coef(target, wb, eps: float, ncls: int):
     """The smoothed, weighted target distribution of class-probability targets (arrays or Tensors)."""
     coef = target * (1 - eps) + eps / ncls if eps else target
     return coef if wb is None else coef * wb
-
-
-def _cross_entropy_backward_graph(ctx, g, x, target):
-    cdim, eps, wb = ctx.cdim, ctx.eps, ctx.wb
-    gs = g
-    if ctx.reduction == "none":
-        gs = g.unsqueeze(cdim)
-    elif ctx.reduction == "mean":
-        gs = g * _inv(ctx.denom)
-    logp = x.log_softmax(cdim)
-    prob_target = target.dtype.kind == "f"
-    gx = gt = None
-    if ctx.needs_input_grad[0]:
-        if prob_target:
-            coef = _prob_coef(target, None if wb is None else _make(wb), eps, x.shape[cdim])
-        else:
-            coef = _make(_index_coef(x.shape, x.dtype, ctx.parts, wb, eps, cdim))
-        gx = gs * (logp.exp() * coef.sum(cdim, keepdim=True) - coef)
-    if prob_target and ctx.needs_input_grad[1]:
-        gt = gs * logp * (-(1 - eps) if wb is None else _make(-(1 - eps) * wb))
-    return gx, gt
 
 
 def _index_coef(shape, dtype, parts, wb, eps, cdim) -> np.ndarray:
@@ -214,7 +219,8 @@ class BinaryCrossEntropy(Op):
 
 class BinaryCrossEntropyWithLogits(Op):
     """loss = (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) (finite for
-    any x); d/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x), d/dy = (pw - 1) softplus(-x) - x, d/dpw = y softplus(-x)"""
+    any x); d/dx = (1 - y) - (1 + (pw - 1) y) sigmoid(-x) (= sigmoid(x) - y without pw), d/dy = (pw - 1) softplus(-x)
+    - x, d/dpw = y softplus(-x)"""
 
     @staticmethod
     def forward(ctx, x, y, pos_weight):
@@ -228,25 +234,17 @@ class BinaryCrossEntropyWithLogits(Op):
     def backward(ctx, g):
         x, y, pw = ctx.saved_tensors
         need_x, need_y, need_pw = ctx.needs_input_grad
-        if _mode.enabled:  # differentiable formula (max splits its gradient at 0, so softplus' slope is exact)
-            sp = maximum(-x, 0.0) + log1p(exp(-_abs(x)))
-            lw = 1 if pw is None else (pw - 1) * y + 1
-            gx = g * ((1 - y) - lw * sigmoid(-x)) if need_x else None
-            gy = g * ((0 if pw is None else (pw - 1) * sp) - x) if need_y else None
-            gpw = g * y * sp if need_pw else None
-            return gx, gy, gpw
-        xd, yd, gd = x._data, y._data, g._data
-        pwd = None if pw is None else pw._data
         gx = gy = gpw = None
         if need_x:
-            lw = 1 if pwd is None else (pwd - 1) * yd + 1
-            gx = _make((gd * ((1 - yd) - lw * _sigmoid(-xd))).astype(xd.dtype, copy=False))
-        if need_y or need_pw:
-            sp = np.maximum(-xd, 0) + np.log1p(np.exp(-np.abs(xd)))
+            gx = g * (sigmoid(x) - y if pw is None else (1 - y) - ((pw - 1) * y + 1) * sigmoid(-x))
+        if need_pw or need_y and pw is not None:
+            sp = maximum(-x, 0.0) + log1p(exp(-_abs(x)))  # max splits its gradient at 0: softplus' slope is exact
             if need_y:
-                gy = _make((gd * ((0 if pwd is None else (pwd - 1) * sp) - xd)).astype(yd.dtype, copy=False))
+                gy = g * ((pw - 1) * sp - x)
             if need_pw:
-                gpw = _make(gd * yd * sp)
+                gpw = g * y * sp
+        elif need_y:
+            gy = g * -x
         return gx, gy, gpw
 
 

@@ -2,9 +2,9 @@
 
 One ``Normalize`` op serves batch, layer and group norm; ``NormSpec`` says how x is viewed as (A, C, B) for
 the statistics (per C over A and B), and how ``w``/``b`` broadcast against x. Forward and the closed-form
-backward run in the fused kernels of ``autograd.kernels.norm``; when a graph of the backward is being recorded
-(``create_graph=True``) the backward is the same formula in Tensor ops, recomputing the statistics from x, so
-higher derivatives are exact.
+backward run in the fused kernels of ``autograd.kernels.norm``; the backward is an op of its own
+(``NormalizeBackward``, PyTorch's native_batch_norm_backward) whose backward is written in Tensor ops,
+recomputing the statistics from x, so higher derivatives are exact.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _mode
 from ..kernels import norm as K
-from ..tensor import _make
 
 __all__: list[str] = []
 
@@ -51,39 +49,76 @@ class Normalize(Op):
     @staticmethod
     def backward(ctx, g, _gm, _gv):
         x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad[:3]
+        b_shape = ctx._in_meta[2][0] if need[2] else None
+        grads = iter(NormalizeBackward.apply(g, x, w, ctx.xhat, ctx.invstd, ctx.spec, need, b_shape))
+        return tuple(next(grads) if n else None for n in need) + (None,)
+
+
+class NormalizeBackward(Op):
+    """(dx, dw, db) of ``Normalize`` (only those in ``need``, in that order) by the fused kernel:
+    dx = M(g w), M(v) = invstd (v - mean(v) - xhat mean(v xhat)) (self-adjoint), dw = sum g xhat, db = sum g.
+    Given (hx, hw, hb), with gx = M(g w) and means over each statistics group:
+    d/dg = M(hx) w + hw xhat + hb, d/dw = sum M(hx) g, and
+    d/dx = -invstd (xhat mean(hx gx) + gx mean(hx xhat) + mean(g w xhat) M(hx)) + M(hw g)"""
+
+    @staticmethod
+    def forward(ctx, g, x, w, xhat, invstd, spec, need, b_shape):
+        ctx.spec, ctx.need = spec, need
+        ctx.save_for_backward(g, x, w)
+        out = []
+        if need[0]:
+            gh = g * w.reshape(spec.affine_shape) if w is not None else g
+            out.append(K.normalize_backward(gh.reshape(spec.view), xhat.reshape(spec.view), invstd).reshape(x.shape))
+        if need[1]:
+            out.append((g * xhat).sum(axis=spec.affine_dims).reshape(w.shape))
+        if need[2]:
+            out.append(g.sum(axis=spec.affine_dims).reshape(b_shape))
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *hs):
+        g, x, w = ctx.saved_tensors
         spec = ctx.spec
-        if _mode.enabled:
-            return _backward_graph(ctx, g, x, w, spec)
-        gd = g._data
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gh = gd * w._data.reshape(spec.affine_shape) if w is not None else gd
-            gx = K.normalize_backward(gh.reshape(spec.view), ctx.xhat.reshape(spec.view), ctx.invstd)
-            gx = _make(gx.reshape(x.shape))
-        if ctx.needs_input_grad[1]:
-            gw = _make((gd * ctx.xhat).sum(axis=spec.affine_dims).reshape(w.shape))
-        if ctx.needs_input_grad[2]:
-            gb = _make(gd.sum(axis=spec.affine_dims).reshape(ctx._in_meta[2][0]))
-        return gx, gw, gb, None
+        it = iter(hs)
+        hx, hw, hb = (next(it) if n else None for n in ctx.need)
+        view = spec.view
+
+        def mean(v3):  # over each statistics group, in the (A, C, B) view
+            return v3.mean(dim=(0, 2), keepdim=True)
+
+        x3 = x.reshape(view)
+        xc = x3 - mean(x3)
+        invstd = (mean(xc * xc) + spec.eps).rsqrt()
+        xhat = xc * invstd
+
+        def adj(v3):  # M: the adjoint of x -> xhat, applied to v (it is self-adjoint)
+            return invstd * (v3 - mean(v3) - xhat * mean(v3 * xhat))
+
+        wb = w.reshape(spec.affine_shape) if w is not None else None
+        dg = dx3 = dw = None
+        if hx is not None:
+            hx3 = hx.reshape(view)
+            m_hx = adj(hx3)
+            gh3 = (g * wb if wb is not None else g).reshape(view)
+            gx3 = adj(gh3)
+            dx3 = -invstd * (xhat * mean(hx3 * gx3) + gx3 * mean(hx3 * xhat) + mean(gh3 * xhat) * m_hx)
+            m_hx = m_hx.reshape(x.shape)
+            dg = m_hx * wb if wb is not None else m_hx
+            if wb is not None and ctx.needs_input_grad[2]:
+                dw = (m_hx * g).sum(dim=spec.affine_dims).reshape(w.shape)
+        if hw is not None:
+            hwb = hw.reshape(spec.affine_shape)
+            dx3 = _add(dx3, adj((g * hwb).reshape(view)))
+            dg = _add(dg, xhat.reshape(x.shape) * hwb)
+        if hb is not None:
+            dg = _add(dg, hb.reshape(spec.affine_shape).expand(x.shape))
+        dx = dx3.reshape(x.shape) if dx3 is not None and ctx.needs_input_grad[1] else None
+        return (dg if ctx.needs_input_grad[0] else None), dx, dw, None, None, None, None, None
 
 
-def _backward_graph(ctx, g, x, w, spec: NormSpec):
-    """The same gradients in Tensor ops (differentiable in x, w and g)."""
-    dims = (0, 2)
-    x3 = x.reshape(spec.view)
-    xc = x3 - x3.mean(dim=dims, keepdim=True)
-    invstd = ((xc * xc).mean(dim=dims, keepdim=True) + spec.eps).rsqrt()
-    xhat = xc * invstd
-    gx = gw = gb = None
-    if ctx.needs_input_grad[0]:
-        gh = (g * w.reshape(spec.affine_shape) if w is not None else g).reshape(spec.view)
-        gx = invstd * (gh - gh.mean(dim=dims, keepdim=True) - xhat * (gh * xhat).mean(dim=dims, keepdim=True))
-        gx = gx.reshape(x.shape)
-    if ctx.needs_input_grad[1]:
-        gw = (g * xhat.reshape(x.shape)).sum(dim=spec.affine_dims).reshape(w.shape)
-    if ctx.needs_input_grad[2]:
-        gb = g.sum(dim=spec.affine_dims).reshape(ctx._in_meta[2][0])
-    return gx, gw, gb, None
+def _add(a, b):
+    return b if a is None else a + b
 
 
 def batch_norm_spec(shape: tuple, eps: float) -> NormSpec:

@@ -4,7 +4,9 @@ logsumexp, softmax/log_softmax, cumsum/cumprod and norm.
 ``dim`` is None (every axis), an int or a tuple of ints (negative counts from the end), as in PyTorch. The
 adjoint of a reduction is ``expand_reduced`` (re-insert the reduced axes and broadcast), whose own adjoint is
 ``sum``: the pair makes every backward here differentiable again. softmax, log_softmax and logsumexp use the
-fused kernels of ``autograd.kernels.softmax`` (Numba for contiguous float32/float64, numpy otherwise).
+fused kernels of ``autograd.kernels.softmax`` (Numba for contiguous float32/float64, numpy otherwise), forward
+and backward; each backward kernel is an op of its own (``SoftmaxBackward``, ``LogSoftmaxBackward``,
+``LogSumExpBackward``) whose backward is written in Tensor ops, so gradients of any order run through them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import numpy as np
 from .. import dtypes
 from .. import function as _function
 from ..function import Op
-from ..grad_mode import _mode
 from ..kernels import softmax as KS
 from ..tensor import Tensor, _make
 from .elementwise import abs as _abs
@@ -128,8 +129,6 @@ def expand_reduced(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tenso
     """The gradient of a reduction over ``axes`` broadcast back to the input ``shape``."""
     if tuple(g.shape) == tuple(shape):
         return g
-    if not _mode.enabled:  # backward without create_graph: no node to record
-        return _make(_expand_array(g._data, tuple(shape), axes, keepdim))
     return ExpandReduced.apply(g, tuple(shape), axes, keepdim)
 
 
@@ -441,10 +440,28 @@ class LogSumExp(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        shape, axes, keepdim = ctx.in_shape, ctx.axes, ctx.keepdim
-        if not _mode.enabled:
-            return _make(KS.logsumexp_backward(g._data, x._data, out._data, axes, keepdim)), None, None
-        return expand_reduced(g, shape, axes, keepdim) * _exp(x - expand_reduced(out, shape, axes, keepdim)), None, None
+        return LogSumExpBackward.apply(g, x, out, ctx.in_shape, ctx.axes, ctx.keepdim), None, None
+
+
+class LogSumExpBackward(Op):
+    """gx = G exp(x - OUT) (fused kernel), G and OUT the gradient g and the result out broadcast back over the
+    reduced axes; with p = exp(x - OUT): d/dg = sum(h p), d/dx = h gx, d/dout = -sum(h gx) (sums over the axes)"""
+
+    @staticmethod
+    def forward(ctx, g, x, out, shape, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = shape, axes, keepdim
+        ctx.save_for_backward(g, x, out)
+        return KS.logsumexp_backward(g, x, out, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, x, out = ctx.saved_tensors
+        shape, axes, keepdim = ctx.shape, ctx.axes, ctx.keepdim
+        hp = h * _exp(x - expand_reduced(out, shape, axes, keepdim))
+        hgx = hp * expand_reduced(g, shape, axes, keepdim)
+        gg = sum(hp, axes, keepdim) if ctx.needs_input_grad[0] else None
+        gout = -sum(hgx, axes, keepdim) if ctx.needs_input_grad[2] else None
+        return gg, hgx, gout, None, None, None
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -454,9 +471,9 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:  # noqa: A00
 
 
 class _AlongAxis(Op):
-    """An op along one axis with a fused forward kernel and a fused backward kernel given its output."""
+    """An op along one axis with a fused forward kernel; its backward is ``backward_op`` of (g, y)."""
 
-    kernel = kernel_backward = None
+    kernel = backward_op = None
 
     @classmethod
     def forward(cls, ctx, x, axis):
@@ -468,29 +485,59 @@ class _AlongAxis(Op):
     @classmethod
     def backward(cls, ctx, g):
         (y,) = ctx.saved_tensors
-        if not _mode.enabled:
-            return _make(cls.kernel_backward(g._data, y._data, ctx.axis)), None
-        return cls.formula(g, y, ctx.axis), None
+        return cls.backward_op.apply(g, y, ctx.axis), None
+
+
+class SoftmaxBackward(Op):
+    """gx = y (g - sum(g y)) (fused kernel); the map g -> gx is self-adjoint, so d/dg is this op of h;
+    d/dy = h (g - sum(g y)) - g sum(h y)"""
+
+    @staticmethod
+    def forward(ctx, g, y, axis):
+        ctx.axis = axis
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        return KS.softmax_backward(g, y, axis)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, y = ctx.saved_tensors
+        axis = ctx.axis
+        gg = SoftmaxBackward.apply(h, y, axis) if ctx.needs_input_grad[0] else None
+        gy = None
+        if ctx.needs_input_grad[1]:
+            gy = h * (g - sum(g * y, axis, keepdim=True)) - g * sum(h * y, axis, keepdim=True)
+        return gg, gy, None
+
+
+class LogSoftmaxBackward(Op):
+    """gx = g - exp(y) sum(g) (fused kernel); d/dg = h - sum(h exp(y)), d/dy = -h exp(y) sum(g)"""
+
+    @staticmethod
+    def forward(ctx, g, y, axis):
+        ctx.axis = axis
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        return KS.log_softmax_backward(g, y, axis)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, y = ctx.saved_tensors
+        axis = ctx.axis
+        hp = h * _exp(y)
+        gg = h - sum(hp, axis, keepdim=True) if ctx.needs_input_grad[0] else None
+        gy = -hp * sum(g, axis, keepdim=True) if ctx.needs_input_grad[1] else None
+        return gg, gy, None
 
 
 class Softmax(_AlongAxis):
-    """y = exp(x - max) / sum(exp(x - max)); d/dx = y * (g - sum(g * y))"""
+    """y = exp(x - max) / sum(exp(x - max)); d/dx = y * (g - sum(g * y)) (``SoftmaxBackward``)"""
 
-    kernel, kernel_backward = staticmethod(KS.softmax), staticmethod(KS.softmax_backward)
-
-    @staticmethod
-    def formula(g, y, axis):
-        return y * (g - sum(g * y, axis, keepdim=True))
+    kernel, backward_op = staticmethod(KS.softmax), SoftmaxBackward
 
 
 class LogSoftmax(_AlongAxis):
-    """y = x - logsumexp(x); d/dx = g - exp(y) * sum(g)"""
+    """y = x - logsumexp(x); d/dx = g - exp(y) * sum(g) (``LogSoftmaxBackward``)"""
 
-    kernel, kernel_backward = staticmethod(KS.log_softmax), staticmethod(KS.log_softmax_backward)
-
-    @staticmethod
-    def formula(g, y, axis):
-        return g - _exp(y) * sum(g, axis, keepdim=True)
+    kernel, backward_op = staticmethod(KS.log_softmax), LogSoftmaxBackward
 
 
 def _softmax_input(x: Tensor, dim, dtype, name: str) -> tuple[Tensor, int]:

@@ -1,5 +1,7 @@
 """Rows for the nn ops: convolution, pooling, normalization (through ``nn.functional``, as a user calls them)."""
 
+import numpy as np
+
 from . import OpSpec, distinct
 
 
@@ -10,6 +12,17 @@ def F(lib):
     import nn.functional
 
     return nn.functional
+
+
+def class_logits(rng, shapes, dtype):
+    """Logits, then integer class targets in [0, C) (C = the logits' dim 1, or dim 0 when 1-D)."""
+    x = rng.uniform(-2, 2, size=shapes[0]).astype(dtype)
+    ncls = shapes[0][1] if len(shapes[0]) > 1 else shapes[0][0]
+    return [x, rng.integers(0, ncls, size=shapes[1]).astype(np.int64)]
+
+
+def _class_weight(lib, x):
+    return ((lib.arange(x.shape[1]) + 1) / 3).to(x.dtype)
 
 
 SPECS = [
@@ -54,4 +67,15 @@ SPECS = [
     OpSpec("layer_norm", lambda lib, x, w, b: F(lib).layer_norm(x, (3, 4), w, b), [((2, 3, 4), (3, 4), (3, 4))]),
     OpSpec("layer_norm_plain", lambda lib, x: F(lib).layer_norm(x, (5,), eps=1e-3), [((3, 5),)]),
     OpSpec("group_norm", lambda lib, x, w, b: F(lib).group_norm(x, 2, w, b), [((2, 4, 3, 2), (4,), (4,))]),
+    OpSpec("cross_entropy", lambda lib, x, t: F(lib).cross_entropy(x, t), [((4, 5), (4,)), ((2, 5, 3), (2, 3))],
+           make=class_logits),
+    OpSpec("cross_entropy_weight_ignore_smooth",
+           lambda lib, x, t: F(lib).cross_entropy(x, t, weight=_class_weight(lib, x), ignore_index=1,
+                                                  label_smoothing=0.2),
+           [((6, 5), (6,))], make=class_logits),
+    OpSpec("cross_entropy_none", lambda lib, x, t: F(lib).cross_entropy(x, t, reduction="none"),
+           [((4, 5), (4,))], make=class_logits),
+    OpSpec("cross_entropy_probs",
+           lambda lib, x, t: F(lib).cross_entropy(x, t.softmax(1), weight=_class_weight(lib, x), label_smoothing=0.1),
+           [((4, 5), (4, 5)), ((2, 5, 3), (2, 5, 3))]),
 ]

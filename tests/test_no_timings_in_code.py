@@ -25,9 +25,6 @@ RATIO = re.compile(r"\d+(?:\.\d+)?\s?(?:x|times)\s+(?:faster|slower)\b", re.IGNO
 PENDING = {
     "autograd/ops/conv.py": "issue 14: helper fusedB rewrites this file's backwards and cleans its comments",
     "autograd/ops/rnn.py": "issue 14: helper fusedB rewrites this file's backwards and cleans its comments",
-    "autograd/ops/elementwise.py": "issue 14: helper fusedA rewrites this file's backwards and cleans its comments",
-    "autograd/ops/linalg.py": "issue 14: helper fusedA rewrites this file's backwards and cleans its comments",
-    "autograd/ops/reduce.py": "issue 14: helper fusedA rewrites this file's backwards and cleans its comments",
 }
 
 

@@ -67,7 +67,7 @@ def _numel(shape: tuple, axes: tuple) -> int:
 
 
 def _expand_array(g: np.ndarray, shape: tuple, axes: tuple, keepdim: bool) -> np.ndarray:
-    if g.ndim == 0:  # a full reduction (a loss): the zero-strided view built directly, 0.25 us vs 2.4 us
+    if g.ndim == 0:  # a full reduction (a loss): the zero-strided view built directly, skipping broadcast_to's checks
         out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
         out.flags.writeable = False
         return out

@@ -232,8 +232,8 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 class Prod(Op):
     """prod over axes; d/dx_i = prod_{j != i} x_j (computed without dividing by zero)
 
-    Exact first derivatives for any number of zeros; second derivatives are exact where a reduced slice has
-    at most one zero (with two or more, the mixed second derivatives between the zeros are taken as 0).
+    Exact first and second derivatives for any number of zeros: the masks are constants and each zero's
+    cofactor is written as a product that still contains the other zeros.
     """
 
     @staticmethod
@@ -259,8 +259,11 @@ class Prod(Op):
         x_safe = x * _mask(~zero, dt) + _mask(zero, dt)  # zeros replaced by ones (no dependence on them)
         nz_prod = prod(x_safe, axes, keepdim=True)  # product of the non-zero entries of each slice
         x_zero = sum(x * _mask(zero, dt), axes, keepdim=True)  # the zero itself (0), kept for 2nd derivatives
-        one = np.broadcast_to(count == 1, shape)
-        grad = nz_prod * (_mask(one & zero, dt) + _mask(one & ~zero, dt) * x_zero / x_safe)
+        one, two = np.broadcast_to(count == 1, shape), np.broadcast_to(count == 2, shape)
+        # with two zeros, each one's cofactor is the other zero (x_zero - x) times the rest: 0, but not constant
+        none = np.broadcast_to(count == 0, shape)
+        grad = nz_prod * ((_mask(none, dt) + _mask(one & ~zero, dt) * x_zero) / x_safe + _mask(one & zero, dt)
+                          + _mask(two & zero, dt) * (x_zero - x))
         return ge * grad, None, None, None
 
 
@@ -603,8 +606,8 @@ class Cumprod(Op):
 
     Computed without dividing by zero: before the first zero z of a slice, (reversed cumsum of g*y) / x_i;
     at z, y_{z-1} * sum_{k>=z} g_k prod_{z<j<=k} x_j; after z, 0 (written as x_z times its cofactor). All
-    masks are constants, so the formula is itself differentiable (create_graph=True); second derivatives are
-    exact when each slice has at most one zero.
+    masks are constants, so the formula is itself differentiable (create_graph=True); a second zero's cofactor is
+    built without it, so second derivatives are exact with any number of zeros.
     """
 
     @staticmethod
@@ -641,8 +644,15 @@ class Cumprod(Op):
         # after z the value is 0, but it is x_z times something: kept so that second derivatives are right
         x_z = sum(x * _mask(pos == first, dt), axis, keepdim=True)
         x_after_safe = x_after * _mask(x_after._data != 0, dt) + _mask(x_after._data == 0, dt)
-        term3 = ReverseCumsum.apply(gc, axis) / x_after_safe * (x_z * y_prev) * _mask(after, dt)
-        return term1 + term2 + term3, None, None
+        later = zero & (pos > first)  # a second zero z2: its cofactor skips it, so is not written as x_z2 times one
+        second = np.where(later.any(axis=axis, keepdims=True), np.argmax(later, axis=axis, keepdims=True), n)
+        term3 = ReverseCumsum.apply(gc, axis) / x_after_safe * (x_z * y_prev) * _mask(after & (pos != second), dt)
+        if not later.any():
+            return term1 + term2 + term3, None, None
+        x_skip = x_after * _mask(pos != second, dt) + _mask(pos == second, dt)
+        gc2 = g * cumprod(x_skip, axis) * _mask(pos >= second, dt)
+        term4 = _mask(pos == second, dt) * (x_z * y_prev) * sum(gc2, axis, keepdim=True)
+        return term1 + term2 + term3 + term4, None, None
 
 
 def cumprod(input: Tensor, dim: int, dtype=None) -> Tensor:  # noqa: A002

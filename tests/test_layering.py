@@ -24,9 +24,7 @@ PRIVATE_ATTRIBUTES = {
 
 # Files that still break the rule; each entry leaves this set when its file is cleaned (issue 14).
 PENDING: set[str] = {
-    "nn/functional/activation.py",
     "nn/functional/attention.py",
-    "nn/functional/linear.py",
     "nn/functional/loss.py",
     "nn/functional/normalization.py",
     "nn/functional/pooling.py",
@@ -143,9 +141,6 @@ PENDING_BACKWARDS: set[str] = {
     "autograd/ops/norm.py:Normalize",
     "autograd/ops/reduce.py:LogSumExp",
     "autograd/ops/reduce.py:_AlongAxis",
-    "nn/functional/activation.py:Elu",
-    "nn/functional/activation.py:Gelu",
-    "nn/functional/linear.py:Linear",
 }
 
 # Backwards that must read it: checkpoint's backward reruns the forward and records it only under create_graph.

@@ -28,8 +28,8 @@ import numpy as np
 
 from .. import threads
 from ..function import Op
-from ..grad_mode import enable_grad
 from ..kernels import rnn as K
+from .replay import replay_vjp, vjp_of
 
 __all__: list[str] = []
 
@@ -157,28 +157,20 @@ def _wanted(arrays, need) -> list[int]:
 
 
 def _double_backward(ctx, steps, n_out: int, hs, **attrs) -> tuple:
-    """Backward of a layer's backward op: the vector-Jacobian product of (output grads, layer inputs) -> layer
-    input grads with ``hs``, by differentiating a Tensor-op replay of the layer twice (graphs kept, so any order
-    works). One gradient per input of the backward op: output grads, layer inputs, then the saved per-chunk
-    arrays (constants of the forward: None)."""
-    from ..engine import grad as _grad
-
+    """Backward of a layer's backward op, whose inputs are the output grads, the layer inputs and the saved
+    per-chunk arrays (constants of the forward: no gradient). The backward op is the vector-Jacobian product of
+    the Tensor-op replay ``steps``; its own derivative is that product's, replayed (``ReplayVjp``)."""
     saved = ctx.saved_tensors
     gouts, prims = saved[:n_out], saved[n_out:]
-    wanted = [prims[i] for i in ctx.wanted]
-    need = ctx.needs_input_grad[:len(saved)]
-    diff_in = [k for k, (t, n) in enumerate(zip(saved, need)) if n and t is not None]
-    result = [None] * len(ctx.needs_input_grad)
-    with enable_grad():
-        outs = steps(*prims, **attrs)
-        pairs = [(o, g) for o, g in zip(outs, gouts) if o.requires_grad]
-        first = _grad([o for o, _ in pairs], wanted, [g for _, g in pairs], create_graph=True, allow_unused=True)
-        pairs = [(f, h) for f, h in zip(first, hs) if f is not None and f.requires_grad]
-        if pairs and diff_in:
-            second = _grad([f for f, _ in pairs], [saved[k] for k in diff_in], [h for _, h in pairs],
-                           create_graph=True, allow_unused=True)
-            for k, g in zip(diff_in, second):
-                result[k] = g
+    need = ctx.needs_input_grad
+    z = prims + gouts
+    z_need = need[n_out:n_out + len(prims)] + need[:n_out]
+    wrt = [i for i, (t, n) in enumerate(zip(z, z_need)) if n and t is not None]
+    result = [None] * len(need)
+    if wrt:
+        layer_vjp = vjp_of(lambda *p: steps(*p, **attrs), ctx.wanted, len(prims))
+        for i, g in zip(wrt, replay_vjp(layer_vjp, z, hs, wrt)):
+            result[n_out + i if i < len(prims) else i - len(prims)] = g
     return tuple(result)
 
 

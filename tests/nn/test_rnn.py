@@ -367,6 +367,24 @@ def test_double_backward_matches_torch(mode, rng):
         np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=1e-9, err_msg=name)
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_third_derivative_matches_torch(mode, rng):
+    """Through the backward op's own backward with create_graph=True; without it, no graph is returned."""
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 2, 3, batch_first=True)
+    a = rng.standard_normal((2, 3, 2))
+    results = []
+    for lib, model in ((autograd, ours), (torch, theirs)):
+        x = lib.tensor(a, requires_grad=True)
+        grad = autograd.grad if lib is autograd else torch.autograd.grad
+        (g1,) = grad((model(x)[0] ** 2).sum(), x, create_graph=True)
+        (g2,) = grad((g1 * g1).sum(), x, create_graph=True)
+        (g3,) = grad((g2 * g1).sum(), x)
+        assert not g3.requires_grad
+        results.append((g2.detach().numpy(), g3.numpy()))
+    for o, t in zip(*results):
+        np.testing.assert_allclose(o, t, atol=1e-9, rtol=1e-9)
+
+
 @pytest.mark.parametrize("kind", ["lstm_proj", "lstm", "gru", "rnn_relu", "rnn_tanh_one_step"])
 def test_layer_ops_gradgradcheck(kind, rng):
     """Second derivatives of each layer op w.r.t. every input (states, weights, biases, output gradients), against

@@ -19,22 +19,29 @@ from ..tensor import Tensor
 __all__: list[str] = []
 
 
+def _vjp(fn: Callable, wrt: Sequence[int], n_in: int, args: Sequence, create_graph: bool) -> tuple:
+    z, v = args[:n_in], args[n_in:]
+    outs = fn(*z)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    pairs = [(o, g) for o, g in zip(outs, v) if o is not None and g is not None and o.requires_grad]
+    targets = [z[i] for i in wrt]
+    got = [None] * len(targets)
+    if pairs and targets:
+        got = _grad([o for o, _ in pairs], targets, [g for _, g in pairs], create_graph=create_graph,
+                    allow_unused=True)
+    return tuple(zeros_like(t) if g is None else g for t, g in zip(targets, got))
+
+
 def vjp_of(fn: Callable, wrt: Sequence[int], n_in: int) -> Callable:
     """The function (*z, *v) -> (d<fn(*z), v>/dz[i] for i in wrt), z the first ``n_in`` arguments and v one
     cotangent per output of ``fn``; zeros where an input does not reach the outputs. Differentiable (its graph is
-    recorded), so it can itself be replayed."""
+    recorded), so it can itself be replayed. Its ``differentiates`` attribute names the argument positions it (or
+    a vjp nested in it) differentiates, which must require grad when it runs."""
 
-    def vjp(*args):
-        z, v = args[:n_in], args[n_in:]
-        outs = fn(*z)
-        outs = outs if isinstance(outs, tuple) else (outs,)
-        pairs = [(o, g) for o, g in zip(outs, v) if o is not None and g is not None and o.requires_grad]
-        targets = [z[i] for i in wrt]
-        got = [None] * len(targets)
-        if pairs and targets:
-            got = _grad([o for o, _ in pairs], targets, [g for _, g in pairs], create_graph=True, allow_unused=True)
-        return tuple(zeros_like(t) if g is None else g for t, g in zip(targets, got))
+    def vjp(*args):  # noqa: ANN202
+        return _vjp(fn, wrt, n_in, args, create_graph=True)
 
+    vjp.differentiates = frozenset(wrt) | getattr(fn, "differentiates", frozenset())
     return vjp
 
 
@@ -46,10 +53,13 @@ class ReplayVjp(Function):
     def forward(ctx, *args, fn, wrt, n_in):
         ctx.fn, ctx.wrt, ctx.n_in = fn, tuple(wrt), n_in
         ctx.save_for_backward(*args)
-        # every float input is a leaf of the replay: a replayed vjp differentiates its own inputs inside
-        local = [a.detach().requires_grad_(a.dtype.kind == "f") if isinstance(a, Tensor) else a for a in args]
+        # the replay's leaves need grad where this vjp or the ones nested in fn differentiate; no others, so the
+        # replayed graph has no branch that leads nowhere. The outermost product is not recorded: this op's own
+        # backward replays again, one order up.
+        leaves = frozenset(ctx.wrt) | getattr(fn, "differentiates", frozenset())
+        local = [a.detach().requires_grad_(i in leaves) if isinstance(a, Tensor) else a for i, a in enumerate(args)]
         with enable_grad():
-            return vjp_of(fn, ctx.wrt, n_in)(*local)
+            return _vjp(fn, ctx.wrt, n_in, local, create_graph=False)
 
     @staticmethod
     def backward(ctx, *us):

@@ -40,7 +40,10 @@ class Linear(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        grads = iter(LinearBackward.apply(g, x, w, need=need))
+        grads = LinearBackward.apply(g, x, w, need=need)
+        if len(grads) == 3:
+            return grads
+        grads = iter(grads)
         return tuple(next(grads) if n else None for n in need)
 
 

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 import autograd
+from autograd.ops.activation import elu, gelu
+from autograd.ops.embedding import embedding
+from autograd.ops.linear import linear
 
 torch = pytest.importorskip("torch")
 
@@ -112,6 +115,11 @@ def test_mlp_hessian_vector_product_matches_torch():
     ("matmul_batched", lambda a, b: (a @ b).sigmoid(), [(2, 3, 4), (4, 2)]),
     ("div_exp_log", lambda a, b: (a.exp() / (b * b + 1)).log1p(), [(3,), (2, 3)]),
     ("einsum", lambda a, b: autograd.einsum("bi,ij->bj", a, b).tanh(), [(2, 3), (3, 4)]),
+    ("linear_3d", lambda x, w, b: linear(x, w, b).tanh(), [(2, 3, 4), (5, 4), (5,)]),
+    ("linear_1d_scalar_bias", lambda x, w, b: linear(x, w, b).tanh(), [(4,), (3, 4), ()]),
+    ("linear_nobias", lambda x, w: linear(x * x, w).sigmoid(), [(2, 4), (3, 4)]),
+    ("gelu_elu", lambda x: gelu(x) * elu(x - 1, 0.7, 1.1, 1.3), [(3, 4)]),
+    ("embedding", lambda w: embedding(w, np.array([[0, 2], [2, 1]]), padding_idx=1).tanh(), [(3, 4)]),
 ])
 def test_gradgradcheck(name, fn, shapes):
     rng = np.random.default_rng(2)
@@ -163,3 +171,26 @@ def test_create_graph_keeps_graph_for_a_second_grad_call():
     (h2,) = autograd.grad(g.sum(), x)
     np.testing.assert_allclose(h1.numpy(), 6 * x.detach().numpy())
     np.testing.assert_allclose(h2.numpy(), h1.numpy())
+
+
+@pytest.mark.parametrize("name", ["gelu", "elu", "linear"])
+def test_third_derivative_through_fused_backward_ops(name):
+    """d^3/dx^3 through ops whose backward is an op of its own (GeluBackward, EluBackward, LinearBackward)."""
+    rng = np.random.default_rng(5)
+    a, wa = rng.uniform(-1.5, 1.5, (3, 4)), rng.standard_normal((2, 4))
+    fns = {
+        "gelu": (lambda lib, x, w: gelu(x) if lib is autograd else torch.nn.functional.gelu(x)),
+        "elu": (lambda lib, x, w: elu(x, 0.7) if lib is autograd else torch.nn.functional.elu(x, 0.7)),
+        "linear": (lambda lib, x, w: (linear(x, w) if lib is autograd else torch.nn.functional.linear(x, w)) ** 3),
+    }
+    results = []
+    for lib in (autograd, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor(wa, requires_grad=True)
+        g = lib.autograd.grad if lib is torch else autograd.grad
+        (g1,) = g(fns[name](lib, x, w).sum(), x, create_graph=True)
+        (g2,) = g((g1 * g1).sum(), x, create_graph=True)
+        g3 = g((g2 * g1).sum(), [x, w] if name == "linear" else [x])
+        results.append([t.detach().numpy() for t in g3])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)

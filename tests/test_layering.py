@@ -24,8 +24,6 @@ PRIVATE_ATTRIBUTES = {
 
 # Files that still break the rule; each entry leaves this set when its file is cleaned (issue 14).
 PENDING: set[str] = {
-    "nn/functional/activation.py",
-    "nn/functional/linear.py",
 }
 
 
@@ -112,12 +110,6 @@ def _backwards_consulting_grad_mode() -> set[str]:
 
 # Backwards that still keep a second, fused body for when no graph is recorded (issue 14 removes them).
 PENDING_BACKWARDS: set[str] = {
-    "autograd/ops/rnn.py:GRULayer",
-    "autograd/ops/rnn.py:LSTMLayer",
-    "autograd/ops/rnn.py:RNNLayer",
-    "nn/functional/activation.py:Elu",
-    "nn/functional/activation.py:Gelu",
-    "nn/functional/linear.py:Linear",
 }
 
 # Backwards that must read it: checkpoint's backward reruns the forward and records it only under create_graph.

@@ -13,7 +13,7 @@ from .graph import translates
 
 E = "autograd.ops.elementwise."
 R = "autograd.ops.reduce."
-ACT = "nn.functional.activation."
+ACT = "autograd.ops.activation."
 
 
 def _out_dtype(rec, i: int = 0):
@@ -257,7 +257,7 @@ def _einsum(g, rec):
     return [g.op("Einsum", *[g.value(x, dt) for x in rec.args], equation=",".join(subs) + "->" + out)]
 
 
-@translates("nn.functional.linear.Linear")
+@translates("autograd.ops.linear.Linear")
 def _linear(g, rec):
     x, w, b = rec.args
     dt = _out_dtype(rec)

@@ -120,7 +120,7 @@ def _normalize(g, rec):
 
 
 # ---- embedding ----
-@translates("nn.functional.linear.EmbeddingLookup")
+@translates("autograd.ops.embedding.EmbeddingLookup")
 def _embedding(g, rec):
     w, idx = rec.args[:2]
     return [g.op("Gather", g.value(w), g.value(idx, np.int64), axis=0)]

@@ -9,13 +9,14 @@ a single step (used by the cells). The rows of a batch are independent recurrenc
 allowed (``autograd.threads``), a batch of 16 rows or more runs as chunks of at least 8 rows on that many threads
 (numpy and the Numba kernels release the GIL), so the cores work with no synchronisation per step; the BLAS keeps
 the policy's thread count (a chunk's per-step GEMMs are below OpenBLAS's own threading threshold or split by it).
-A row's result does not depend on the chunking: each row's recurrence is its own. (Measured on the LSTM
-benchmark, idle machine: 10.5 ms per step in one piece, 6.6 ms in two halves, before the fused LSTM kernels;
-per-step Tensor ops instead of one op per layer: ~4x slower.)
+A row's result does not depend on the chunking: each row's recurrence is its own. One op per layer rather than
+per-step Tensor ops keeps the graph small and the time loop out of Python.
 
-Backward uses the kernels when no graph of the backward is recorded. With ``create_graph=True`` it replays the
-layer in Tensor ops (``_lstm_steps`` and friends) and differentiates that replay, so higher derivatives are
-exact. These ops are internal: ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and the cells are the public face.
+Backward is an op of its own for each layer (``LSTMLayerBackward``, ``GRULayerBackward``, ``RNNLayerBackward``):
+its forward runs the reverse-time kernels, so the same fused code serves plain training and ``create_graph=True``.
+The backward op's own derivative differentiates a Tensor-op replay of the layer (``_lstm_steps`` and friends)
+twice, so higher derivatives are exact. These ops are internal: ``nn.LSTM``/``nn.GRU``/``nn.RNN`` and the cells
+are the public face.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ import numpy as np
 
 from .. import threads
 from ..function import Op
-from ..grad_mode import _mode, enable_grad
 from ..kernels import rnn as K
-from ..tensor import _make
+from .replay import replay_vjp, vjp_of
 
 __all__: list[str] = []
 
@@ -146,23 +146,31 @@ def _parallel(fn, items) -> list:
     return [first] + [f.result() for f in futures]
 
 
-def _wrap(*arrays):
-    return tuple(None if a is None else _make(np.asarray(a)) for a in arrays)
+def _layer_grads(grads, need) -> tuple:
+    """The backward op's outputs (one per input that needs a gradient) spread back over the layer's inputs."""
+    grads = iter(grads)
+    return tuple(next(grads) if n else None for n in need)
 
 
-def _replay_grads(ctx, steps, inputs, grads, **attrs):
-    """Backward with create_graph=True: differentiate a Tensor-op replay of the layer."""
-    from ..engine import grad as _grad
+def _wanted(arrays, need) -> list[int]:
+    return [i for i, (a, n) in enumerate(zip(arrays, need)) if n and a is not None]
 
-    wanted = [i for i, t in enumerate(inputs) if t is not None and ctx.needs_input_grad[i]]
-    with enable_grad():
-        outs = steps(*inputs, **attrs)
-        pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
-        got = _grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
-                    create_graph=True, allow_unused=True)
-    result = [None] * len(inputs)
-    for i, g in zip(wanted, got):
-        result[i] = g if g is not None else inputs[i] * 0
+
+def _double_backward(ctx, steps, n_out: int, hs, **attrs) -> tuple:
+    """Backward of a layer's backward op, whose inputs are the output grads, the layer inputs and the saved
+    per-chunk arrays (constants of the forward: no gradient). The backward op is the vector-Jacobian product of
+    the Tensor-op replay ``steps``; its own derivative is that product's, replayed (``ReplayVjp``)."""
+    saved = ctx.saved_tensors
+    gouts, prims = saved[:n_out], saved[n_out:]
+    need = ctx.needs_input_grad
+    z = prims + gouts
+    z_need = need[n_out:n_out + len(prims)] + need[:n_out]
+    wrt = [i for i, (t, n) in enumerate(zip(z, z_need)) if n and t is not None]
+    result = [None] * len(need)
+    if wrt:
+        layer_vjp = vjp_of(lambda *p: steps(*p, **attrs), ctx.wanted, len(prims))
+        for i, g in zip(wrt, replay_vjp(layer_vjp, z, hs, wrt)):
+            result[n_out + i if i < len(prims) else i - len(prims)] = g
     return tuple(result)
 
 
@@ -268,17 +276,23 @@ class LSTMLayer(Op):
 
     @staticmethod
     def backward(ctx, gout, ghn, gcn):
-        saved = ctx.saved_tensors
-        if _mode.enabled:
-            return _replay_grads(ctx, _lstm_steps, saved[:8], (gout, ghn, gcn),
-                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
-        arrays = [None if s is None else s._data for s in saved]
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = arrays[:8]
-        g_tm = _time_major(gout._data, ctx.batch_first)
-        ghn, gcn, need, reverse = ghn._data, gcn._data, ctx.needs_input_grad, ctx.reverse
+        grads = LSTMLayerBackward.apply(gout, ghn, gcn, *ctx.saved_tensors, batch_first=ctx.batch_first,
+                                        reverse=ctx.reverse, chunks=ctx.chunks, need=ctx.needs_input_grad)
+        return _layer_grads(grads, ctx.needs_input_grad)
+
+
+class LSTMLayerBackward(Op):
+    """The LSTM layer's input gradients from its output gradients (the reverse-time recurrence, in the kernels);
+    its own derivative differentiates the Tensor-op replay ``_lstm_steps`` twice."""
+
+    @staticmethod
+    def forward(ctx, gout, ghn, gcn, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, *per_chunk, batch_first, reverse,
+                chunks, need):
+        g_tm = _time_major(gout, batch_first)
+        prims = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
 
         def run(k):
-            (b0, b1), (gates, cs, tcs, hraw, xh) = ctx.chunks[k], arrays[8 + 5 * k: 13 + 5 * k]
+            (b0, b1), (gates, cs, tcs, hraw, xh) = chunks[k], per_chunk[5 * k: 5 * k + 5]
             dgates, dh0, dc0, dh_all = K.lstm_backward(g_tm[:, b0:b1], ghn[b0:b1], gcn[b0:b1], gates, cs, tcs,
                                                        c0[b0:b1], w_hh, w_hr, reverse)
             dx, dw_ih, dw_hh, db = _stacked_input_grads(dgates, xh, w_ih, need[0], need[3], need[4])
@@ -288,12 +302,17 @@ class LSTMLayer(Op):
                 dw_hr = dh_all.reshape(T * B, P).T @ hraw.reshape(T * B, hraw.shape[2])
             return dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr
 
-        dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(_run_chunks(run, range(len(ctx.chunks))),
+        dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(_run_chunks(run, range(len(chunks))),
                                                         (1, 0, 0, "sum", "sum", "sum", "sum"))
-        dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)
-        has_b = b_ih is not None
-        return _wrap(dx, dh0, dc0, dw_ih, dw_hh, db if has_b else None, db if has_b else None, dw_hr)
+        dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
+        ctx.wanted, ctx.batch_first, ctx.reverse = _wanted(prims, need), batch_first, reverse
+        ctx.save_for_backward(gout, ghn, gcn, *prims)
+        grads = (dx, dh0, dc0, dw_ih, dw_hh, db, db, dw_hr)
+        return tuple(grads[i] for i in ctx.wanted)
 
+    @staticmethod
+    def backward(ctx, *hs):
+        return _double_backward(ctx, _lstm_steps, 3, hs, batch_first=ctx.batch_first, reverse=ctx.reverse)
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, batch_first: bool = False,
                reverse: bool = False):
@@ -330,17 +349,22 @@ class GRULayer(Op):
 
     @staticmethod
     def backward(ctx, gout, ghn):
-        saved = ctx.saved_tensors
-        if _mode.enabled:
-            return _replay_grads(ctx, _gru_steps, saved[:6], (gout, ghn),
-                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
-        arrays = [None if s is None else s._data for s in saved]
-        x, h0, w_ih, w_hh, b_ih, b_hh = arrays[:6]
-        x_tm, g_tm = _time_major(x, ctx.batch_first), _time_major(gout._data, ctx.batch_first)
-        ghn, need, reverse = ghn._data, ctx.needs_input_grad, ctx.reverse
+        grads = GRULayerBackward.apply(gout, ghn, *ctx.saved_tensors, batch_first=ctx.batch_first,
+                                       reverse=ctx.reverse, chunks=ctx.chunks, need=ctx.needs_input_grad)
+        return _layer_grads(grads, ctx.needs_input_grad)
+
+
+class GRULayerBackward(Op):
+    """The GRU layer's input gradients from its output gradients (the reverse-time recurrence, in the kernels);
+    its own derivative differentiates the Tensor-op replay ``_gru_steps`` twice."""
+
+    @staticmethod
+    def forward(ctx, gout, ghn, x, h0, w_ih, w_hh, b_ih, b_hh, *per_chunk, batch_first, reverse, chunks, need):
+        x_tm, g_tm = _time_major(x, batch_first), _time_major(gout, batch_first)
+        prims = (x, h0, w_ih, w_hh, b_ih, b_hh)
 
         def run(k):
-            (b0, b1), (gates, hns, hs) = ctx.chunks[k], arrays[6 + 3 * k: 9 + 3 * k]
+            (b0, b1), (gates, hns, hs) = chunks[k], per_chunk[3 * k: 3 * k + 3]
             dxg, dhg, dh0 = K.gru_backward(g_tm[:, b0:b1], ghn[b0:b1], gates, hns, hs, w_hh, reverse)
             dx, dw_ih, db_ih = _chunk_input_grads(need[0], need[2], dxg, x_tm[:, b0:b1], w_ih)
             T, B, G = dhg.shape
@@ -348,12 +372,17 @@ class GRULayer(Op):
             dw_hh = d2.T @ hs.reshape(T * B, H) if need[3] else None
             return dx, dh0, dw_ih, dw_hh, db_ih, d2.sum(axis=0)
 
-        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = _gather(_run_chunks(run, range(len(ctx.chunks))),
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = _gather(_run_chunks(run, range(len(chunks))),
                                                       (1, 0, "sum", "sum", "sum", "sum"))
-        dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)
-        has_b = b_ih is not None
-        return _wrap(dx, dh0, dw_ih, dw_hh, db_ih if has_b else None, db_hh if has_b else None)
+        dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
+        ctx.wanted, ctx.batch_first, ctx.reverse = _wanted(prims, need), batch_first, reverse
+        ctx.save_for_backward(gout, ghn, *prims)
+        grads = (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
+        return tuple(grads[i] for i in ctx.wanted)
 
+    @staticmethod
+    def backward(ctx, *hs):
+        return _double_backward(ctx, _gru_steps, 2, hs, batch_first=ctx.batch_first, reverse=ctx.reverse)
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, batch_first: bool = False, reverse: bool = False):
     """One GRU layer over x (T, B, I) (or (B, T, I) with batch_first, or one step (B, I)): (out, h_n)."""
@@ -387,26 +416,38 @@ class RNNLayer(Op):
 
     @staticmethod
     def backward(ctx, gout, ghn):
-        saved = ctx.saved_tensors
-        if _mode.enabled:
-            return _replay_grads(ctx, _rnn_steps, saved[:6], (gout, ghn), relu=ctx.relu,
-                                 batch_first=ctx.batch_first, reverse=ctx.reverse)
-        arrays = [None if s is None else s._data for s in saved]
-        x, h0, w_ih, w_hh, b_ih, b_hh = arrays[:6]
-        g_tm = _time_major(gout._data, ctx.batch_first)
-        ghn, need, reverse = ghn._data, ctx.needs_input_grad, ctx.reverse
+        grads = RNNLayerBackward.apply(gout, ghn, *ctx.saved_tensors, relu=ctx.relu, batch_first=ctx.batch_first,
+                                       reverse=ctx.reverse, chunks=ctx.chunks, need=ctx.needs_input_grad)
+        return _layer_grads(grads, ctx.needs_input_grad)
+
+
+class RNNLayerBackward(Op):
+    """The Elman RNN layer's input gradients from its output gradients (the reverse-time recurrence, in the
+    kernels); its own derivative differentiates the Tensor-op replay ``_rnn_steps`` twice."""
+
+    @staticmethod
+    def forward(ctx, gout, ghn, x, h0, w_ih, w_hh, b_ih, b_hh, *per_chunk, relu, batch_first, reverse, chunks,
+                need):
+        g_tm = _time_major(gout, batch_first)
+        prims = (x, h0, w_ih, w_hh, b_ih, b_hh)
 
         def run(k):
-            (b0, b1), (ys, xh) = ctx.chunks[k], arrays[6 + 2 * k: 8 + 2 * k]
-            dpre, dh0 = K.rnn_backward(g_tm[:, b0:b1], ghn[b0:b1], ys, w_hh, ctx.relu, reverse)
+            (b0, b1), (ys, xh) = chunks[k], per_chunk[2 * k: 2 * k + 2]
+            dpre, dh0 = K.rnn_backward(g_tm[:, b0:b1], ghn[b0:b1], ys, w_hh, relu, reverse)
             dx, dw_ih, dw_hh, db = _stacked_input_grads(dpre, xh, w_ih, need[0], need[2], need[3])
             return dx, dh0, dw_ih, dw_hh, db
 
-        dx, dh0, dw_ih, dw_hh, db = _gather(_run_chunks(run, range(len(ctx.chunks))), (1, 0, "sum", "sum", "sum"))
-        dx = None if dx is None else _from_time_major(dx, x.ndim, ctx.batch_first)
-        has_b = b_ih is not None
-        return _wrap(dx, dh0, dw_ih, dw_hh, db if has_b else None, db if has_b else None)
+        dx, dh0, dw_ih, dw_hh, db = _gather(_run_chunks(run, range(len(chunks))), (1, 0, "sum", "sum", "sum"))
+        dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
+        ctx.wanted, ctx.relu, ctx.batch_first, ctx.reverse = _wanted(prims, need), relu, batch_first, reverse
+        ctx.save_for_backward(gout, ghn, *prims)
+        grads = (dx, dh0, dw_ih, dw_hh, db, db)
+        return tuple(grads[i] for i in ctx.wanted)
 
+    @staticmethod
+    def backward(ctx, *hs):
+        return _double_backward(ctx, _rnn_steps, 2, hs, relu=ctx.relu, batch_first=ctx.batch_first,
+                                reverse=ctx.reverse)
 
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh", batch_first: bool = False,
               reverse: bool = False):

@@ -1,11 +1,11 @@
 """Activation functions (``F.relu``, ``F.gelu``, ``F.softmax``, ...), spelled and defined as in
 ``torch.nn.functional``.
 
-Most are compositions of autograd ops. Four get a dedicated op, for exactness or stability at |x| = 1000:
-``softplus`` (no overflow, PyTorch's ``threshold``), the ELU family (``elu``/``selu``/``celu``: ``expm1`` of the
-non-positive part only, so no inf*0 in backward), exact ``gelu`` (needs ``erf``) and ``erf`` itself.
-``inplace=True`` writes the result into the input through autograd's in-place machinery (version counter,
-graph rebase), as PyTorch does.
+Most are compositions of autograd ops. Four are dedicated ops in ``autograd.ops.activation``, for exactness or
+stability at |x| = 1000: ``softplus`` (no overflow, PyTorch's ``threshold``), the ELU family
+(``elu``/``selu``/``celu``), exact ``gelu`` (needs ``erf``) and ``silu``; ``erf`` is ``autograd.erf``.
+``inplace=True`` writes the result into the input through ``autograd.utils.inplace.apply_inplace`` (version
+counter, graph rebase), as PyTorch does.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import warnings
 import numpy as np
 
 import autograd
-from autograd import _inplace
-from autograd.function import Op
-from autograd.grad_mode import _mode
-from autograd.kernels import activation as K
-from autograd.tensor import Tensor, _make
+from autograd import Tensor
+from autograd.ops import activation as ops
+from autograd.utils.inplace import apply_inplace
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "elu", "elu_", "selu", "celu", "gelu",
@@ -33,80 +31,14 @@ __all__ = [
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
-
-def _as_float(x: np.ndarray) -> np.ndarray:
-    return x if x.dtype.kind == "f" else x.astype(autograd.get_default_dtype())
+erf = autograd.erf  # the error function, elementwise
 
 
 def _maybe_inplace(fn, x: Tensor, inplace: bool, *args) -> Tensor:
     """``fn(x, *args)``, written into ``x`` when ``inplace``."""
     if inplace:
-        return _inplace.apply(x, fn, *args)
+        return apply_inplace(x, fn, *args)
     return fn(x, *args)
-
-
-# ---- dedicated ops ----
-erf = autograd.erf  # the error function, elementwise (one op, in autograd/ops/misc.py)
-
-
-class Gelu(Op):
-    """gelu(x) = x Phi(x); d/dx = Phi(x) + x phi(x)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _as_float(x)
-        ctx.save_for_backward(x)
-        return K.gelu(x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        if not _mode.enabled:
-            return _make(K.gelu_backward(g._data, x._data))
-        cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2.0))))
-        pdf = autograd.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf)
-
-
-class Softplus(Op):
-    """softplus(x) = log(1 + exp(beta x)) / beta (x where beta x > threshold); d/dx = sigmoid(beta x) (or 1)"""
-
-    @staticmethod
-    def forward(ctx, x, beta, threshold):
-        x = _as_float(x)
-        ctx.save_for_backward(x)
-        ctx.beta, ctx.threshold = beta, threshold
-        return K.softplus(x, beta, threshold)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        bx = x * ctx.beta
-        return autograd.where(bx > ctx.threshold, g, g * autograd.sigmoid(bx)), None, None
-
-
-class Elu(Op):
-    """elu(x) = scale x (x > 0), scale alpha (exp(input_scale x) - 1) (x <= 0);
-    d/dx = scale (x > 0), scale alpha input_scale exp(input_scale x) (x <= 0)"""
-
-    @staticmethod
-    def forward(ctx, x, alpha, scale, input_scale):
-        x = _as_float(x)
-        ctx.save_for_backward(x)
-        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
-        neg = alpha * np.expm1(np.minimum(x, 0) * input_scale)
-        return (scale * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        a, s, i = ctx.alpha, ctx.scale, ctx.input_scale
-        if not _mode.enabled:
-            xd = x._data
-            d = np.where(xd > 0, s, (s * a * i) * np.exp(np.minimum(xd, 0) * i)).astype(xd.dtype, copy=False)
-            return _make(g._data * d), None, None, None
-        neg = (s * a * i) * autograd.exp(autograd.clamp(x, max=0) * i)
-        return g * autograd.where(x > 0, s, neg), None, None, None
 
 
 # ---- rectifiers ----
@@ -197,13 +129,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa
 
 
 # ---- exponential family ----
-def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
-    return Elu.apply(x, alpha, scale, input_scale)
-
-
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else alpha (exp(x) - 1)"""
-    return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0)
+    return _maybe_inplace(ops.elu, input, inplace, alpha, 1.0, 1.0)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
@@ -212,14 +140,14 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(x, alpha) with the self-normalising constants"""
-    return _maybe_inplace(_elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _maybe_inplace(ops.elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > 0, else alpha (exp(x / alpha) - 1)"""
     if alpha == 0:
         raise ValueError("ZeroDivisionError in celu: alpha cannot be 0")
-    return _maybe_inplace(_elu, input, inplace, alpha, 1.0, 1.0 / alpha)
+    return _maybe_inplace(ops.elu, input, inplace, alpha, 1.0, 1.0 / alpha)
 
 
 def selu_(input: Tensor) -> Tensor:  # noqa: A002
@@ -238,36 +166,15 @@ def _gelu_tanh(x: Tensor) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """x Phi(x) (exact, via erf) or its tanh approximation (``approximate='tanh'``)"""
     if approximate == "none":
-        return Gelu.apply(input)
+        return ops.gelu(input)
     if approximate == "tanh":
         return _gelu_tanh(input)
     raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
-class Silu(Op):
-    """silu(x) = x sigmoid(x); d/dx = s (1 + x (1 - s)), s = sigmoid(x): the product rule's x * s(1 - s) term
-    overflows to inf * 0 for large |x| with a large upstream gradient, this form does not (PyTorch's)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = _as_float(x)
-        ctx.save_for_backward(x)
-        return x * autograd.sigmoid(_make(x)).numpy()
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        s = autograd.sigmoid(x)
-        return g * (s * (1 + x * (1 - s)))
-
-
-def _silu(x: Tensor) -> Tensor:
-    return Silu.apply(x)
-
-
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * sigmoid(x) (also called swish)"""
-    return _maybe_inplace(_silu, input, inplace)
+    return _maybe_inplace(ops.silu, input, inplace)
 
 
 def _mish(x: Tensor) -> Tensor:
@@ -281,12 +188,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold"""
-    return Softplus.apply(input, beta, threshold)
+    return ops.softplus(input, beta, threshold)
 
 
 def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
     """log(sigmoid(x)) = -softplus(-x), stable for any x"""
-    return -Softplus.apply(-input, 1.0, math.inf)
+    return -ops.softplus(-input, 1.0, math.inf)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
@@ -386,11 +293,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     from autograd.random import rng
 
     gumbels = -np.log(rng().exponential(1.0, logits.shape)).astype(logits.dtype)
-    y_soft = autograd.softmax((logits + _make(gumbels)) / tau, dim)
+    y_soft = autograd.softmax((logits + autograd.from_numpy(gumbels)) / tau, dim)
     if not hard:
         return y_soft
     axis = dim % logits.ndim
-    index = np.expand_dims(y_soft._data.argmax(axis), axis)
+    index = np.expand_dims(y_soft.numpy().argmax(axis), axis)
     y_hard = np.zeros(logits.shape, dtype=y_soft.dtype)
     np.put_along_axis(y_hard, index, 1.0, axis=axis)
-    return _make(y_hard) - y_soft.detach() + y_soft
+    return autograd.from_numpy(y_hard) - y_soft.detach() + y_soft

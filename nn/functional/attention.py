@@ -18,7 +18,9 @@ import autograd
 from autograd.tensor import Tensor
 
 from .activation import softmax
-from .linear import dropout, linear, pad
+from .dropout import dropout
+from .linear import linear
+from .padding import pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 

@@ -13,7 +13,7 @@ import numpy as np
 import autograd
 from autograd.tensor import Tensor
 
-from .linear import embedding
+from .embedding import embedding
 
 __all__ = ["embedding_bag"]
 

@@ -20,7 +20,7 @@ from autograd.ops.elementwise import clamp, exp, log, minimum, relu, sqrt, where
 from autograd.tensor import Tensor
 
 from .activation import logsigmoid
-from .linear import pairwise_distance
+from .distance import pairwise_distance
 
 __all__ = [
     "binary_cross_entropy",

@@ -94,7 +94,8 @@ def test_functional_stable_at_1000(fname, kwargs, dtype):
 @pytest.mark.parametrize("fn", [
     lambda x: F.gelu(x), lambda x: F.elu(x, 0.7), lambda x: F.selu(x), lambda x: F.celu(x, 1.3),
     lambda x: F.softplus(x, 2.0, 3.0), lambda x: F.erf(x), lambda x: F.mish(x), lambda x: F.logsigmoid(x),
-], ids=["gelu", "elu", "selu", "celu", "softplus", "erf", "mish", "logsigmoid"])
+    lambda x: F.silu(x),
+], ids=["gelu", "elu", "selu", "celu", "softplus", "erf", "mish", "logsigmoid", "silu"])
 def test_dedicated_ops_gradcheck_and_gradgradcheck(fn):
     x = autograd.tensor(_inputs(np.float64, (3, 4)) / 2, requires_grad=True)
     assert autograd.gradcheck(fn, (x,))

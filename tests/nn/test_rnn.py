@@ -367,6 +367,58 @@ def test_double_backward_matches_torch(mode, rng):
         np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), atol=1e-9, err_msg=name)
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_third_derivative_matches_torch(mode, rng):
+    """Through the backward op's own backward with create_graph=True; without it, no graph is returned."""
+    ours, theirs = _twin(getattr(nn, mode), getattr(torch.nn, mode), 2, 3, batch_first=True)
+    a = rng.standard_normal((2, 3, 2))
+    results = []
+    for lib, model in ((autograd, ours), (torch, theirs)):
+        x = lib.tensor(a, requires_grad=True)
+        grad = autograd.grad if lib is autograd else torch.autograd.grad
+        (g1,) = grad((model(x)[0] ** 2).sum(), x, create_graph=True)
+        (g2,) = grad((g1 * g1).sum(), x, create_graph=True)
+        (g3,) = grad((g2 * g1).sum(), x)
+        assert not g3.requires_grad
+        results.append((g2.detach().numpy(), g3.numpy()))
+    for o, t in zip(*results):
+        np.testing.assert_allclose(o, t, atol=1e-9, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["lstm_proj", "lstm", "gru", "rnn_relu", "rnn_tanh_one_step"])
+def test_layer_ops_gradgradcheck(kind, rng):
+    """Second derivatives of each layer op w.r.t. every input (states, weights, biases, output gradients), against
+    finite differences: the backward op's own backward (a double replay) is exact."""
+    from autograd.ops.rnn import gru_layer, lstm_layer, rnn_layer
+
+    T, B, n_in, H = 3, 2, 2, 3
+
+    def t(*shape):
+        return autograd.tensor(rng.standard_normal(shape) * 0.5, requires_grad=True)
+
+    x = t(B, n_in) if kind == "rnn_tanh_one_step" else t(B, T, n_in)
+    if kind.startswith("lstm"):
+        P = 2 if kind == "lstm_proj" else H
+        w_hr = t(P, H) if kind == "lstm_proj" else None
+        args = (x, t(B, P), t(B, H), t(4 * H, n_in), t(4 * H, P), t(4 * H), t(4 * H)) + ((w_hr,) if w_hr is not None else ())
+
+        def fn(*a):
+            return lstm_layer(*a[:7], w_hr=a[7] if len(a) > 7 else None, batch_first=True, reverse=True)
+    elif kind == "gru":
+        args = (x, t(B, H), t(3 * H, n_in), t(3 * H, H), t(3 * H), t(3 * H))
+
+        def fn(*a):
+            return gru_layer(*a, batch_first=True)
+    else:
+        args = (x, t(B, H), t(H, n_in), t(H, H), t(H), t(H))
+        nonlinearity = "relu" if kind == "rnn_relu" else "tanh"
+
+        def fn(*a):
+            return rnn_layer(*a, nonlinearity=nonlinearity, batch_first=True)
+
+    assert autograd.gradgradcheck(fn, args, atol=1e-6)
+
+
 # ---------------------------------------------------------------- structure
 @pytest.mark.parametrize("mode,kwargs", [
     ("RNN", dict(num_layers=3, bidirectional=True, nonlinearity="relu")),

@@ -22,11 +22,6 @@ PRIVATE_ATTRIBUTES = {
     "_make", "_init", "_mode", "_inplace",
 }
 
-# Files that still break the rule; each entry leaves this set when its file is cleaned (issue 14).
-PENDING: set[str] = {
-}
-
-
 def _layer_files() -> list[Path]:
     return sorted(p for pkg in ("nn", "optim") for p in (ROOT / pkg).rglob("*.py"))
 
@@ -68,14 +63,8 @@ def _rel(path: Path) -> str:
 @pytest.mark.parametrize("path", _layer_files(), ids=_rel)
 def test_layers_use_only_public_autograd(path: Path) -> None:
     found = violations(path)
-    if _rel(path) in PENDING:
-        assert found, f"{_rel(path)} is clean now: remove it from PENDING in {__file__}"
-        return
     assert not found, f"{_rel(path)} reaches into autograd's private parts:\n  " + "\n  ".join(found)
 
-
-def test_pending_names_real_files() -> None:
-    assert PENDING <= {_rel(p) for p in _layer_files()}
 
 
 def test_autograd_imports_no_layer() -> None:
@@ -108,10 +97,6 @@ def _backwards_consulting_grad_mode() -> set[str]:
     return found
 
 
-# Backwards that still keep a second, fused body for when no graph is recorded (issue 14 removes them).
-PENDING_BACKWARDS: set[str] = {
-}
-
 # Backwards that must read it: checkpoint's backward reruns the forward and records it only under create_graph.
 ALLOWED_BACKWARDS = {"autograd/utils/checkpoint.py:_Checkpoint"}
 
@@ -119,6 +104,4 @@ ALLOWED_BACKWARDS = {"autograd/utils/checkpoint.py:_Checkpoint"}
 def test_no_backward_consults_the_grad_mode() -> None:
     """A backward is written once, in Tensor ops; a fused backward kernel is an op of its own."""
     found = _backwards_consulting_grad_mode() - ALLOWED_BACKWARDS
-    assert found <= PENDING_BACKWARDS, "these backwards branch on the grad mode:\n  " + "\n  ".join(
-        sorted(found - PENDING_BACKWARDS))
-    assert not PENDING_BACKWARDS - found, f"clean now, remove from PENDING_BACKWARDS: {PENDING_BACKWARDS - found}"
+    assert not found, "these backwards branch on the grad mode:\n  " + "\n  ".join(sorted(found))

@@ -20,14 +20,6 @@ PACKAGES = ("autograd", "nn", "optim")
 TIMING = re.compile(r"\d(?:[\d.,]*\d)?\s?(?:ms|us|µs|ns|msec|usec|(?:milli|micro|nano)seconds?)\b")
 RATIO = re.compile(r"\d+(?:\.\d+)?\s?(?:x|times)\s+(?:faster|slower)\b", re.IGNORECASE)
 
-# Files that still quote timings, each with why it is not cleaned here; the test fails when one is clean, so
-# the entry is removed with the cleanup.
-PENDING = {
-    "autograd/ops/conv.py": "issue 14: helper fusedB rewrites this file's backwards and cleans its comments",
-    "autograd/ops/rnn.py": "issue 14: helper fusedB rewrites this file's backwards and cleans its comments",
-}
-
-
 def _comments_and_docstrings(src: str):
     """(line, text) of every comment and of every line of every module, class and function docstring."""
     for tok in tokenize.generate_tokens(io.StringIO(src).readline):
@@ -64,13 +56,7 @@ def test_patterns_catch_timings_and_ratios_only():
 
 def test_no_library_comment_or_docstring_quotes_a_timing():
     found = _offences()
-    offending = [line for rel, lines in found.items() if rel not in PENDING for line in lines]
+    offending = [line for lines in found.values() for line in lines]
     assert offending == [], (
         "comments and docstrings say why without numbers; move the measurement to benchmarks/RESULTS.md "
         "('Design measurements') or the commit message:\n" + "\n".join(offending))
-
-
-def test_pending_entries_still_need_cleaning():
-    found = _offences()
-    clean = sorted(rel for rel in PENDING if rel not in found)
-    assert clean == [], f"no timing left in {clean}: remove them from PENDING"

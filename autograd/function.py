@@ -176,6 +176,8 @@ class Function(Node):
 
         multi = type(raw) is tuple
         if not multi and type(raw) is np.ndarray:  # the common case: one array out
+            if not requires and not cls.is_view and _recorder is None:  # no node to record: just the tensor
+                return _make(raw)
             outs = results = (raw,)
         else:
             outs = raw if multi else (raw,)
@@ -183,7 +185,7 @@ class Function(Node):
                        for o in outs]
 
         if not requires:
-            wrapped = tuple(_make(o) for o in results)
+            wrapped = tuple([_make(o) for o in results])
             if cls.is_view:
                 _share_view(args, wrapped)
             if _recorder is not None:

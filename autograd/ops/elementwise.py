@@ -121,8 +121,8 @@ class Mul(Op):
     def backward(ctx, g):
         b, a = ctx.saved_tensors
         bn, an = ctx.numbers
-        return (g * (b if bn is None else bn) if ctx.needs_input_grad[0] else None,
-                g * (a if an is None else an) if ctx.needs_input_grad[1] else None)
+        return (mul(g, b if bn is None else bn) if ctx.needs_input_grad[0] else None,
+                mul(g, a if an is None else an) if ctx.needs_input_grad[1] else None)
 
 
 class Div(Op):

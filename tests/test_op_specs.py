@@ -79,24 +79,25 @@ def test_forward_matches_torch(spec, case, dtype):
         np.testing.assert_allclose(o.numpy(), t, **_tol(spec, dtype, 10))
 
 
-@pytest.mark.parametrize("spec,case", GRADCHECK_CASES)
-def test_gradcheck(spec, case):
+def _float64_inputs(spec, case) -> list:
+    """The case's inputs as float64 tensors, the differentiable ones requiring grad."""
     arrays = spec.inputs(case, np.float64)
     idx = _grad_idx(spec, arrays)
     if not idx:
         pytest.skip("no differentiable input")
-    xs = [autograd.tensor(a, requires_grad=i in idx) for i, a in enumerate(arrays)]
+    return [autograd.tensor(a, requires_grad=i in idx) for i, a in enumerate(arrays)]
+
+
+@pytest.mark.parametrize("spec,case", GRADCHECK_CASES)
+def test_gradcheck(spec, case):
+    xs = _float64_inputs(spec, case)
     assert autograd.gradcheck(lambda *t: spec.fn(autograd, *t), xs, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
 @pytest.mark.parametrize("spec,case", GRADGRAD_CASES)
 def test_gradgradcheck(spec, case):
     """Second derivatives (in the inputs and in the upstream gradient) against central differences."""
-    arrays = spec.inputs(case, np.float64)
-    idx = _grad_idx(spec, arrays)
-    if not idx:
-        pytest.skip("no differentiable input")
-    xs = [autograd.tensor(a, requires_grad=i in idx) for i, a in enumerate(arrays)]
+    xs = _float64_inputs(spec, case)
     assert autograd.gradgradcheck(lambda *t: spec.fn(autograd, *t), xs, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 

@@ -1,30 +1,29 @@
 """The library's threading policy, in one place: ``set_num_threads(n)`` / ``get_num_threads()``.
 
-The policy:
+The policy: one pool of threads does the library's parallel work, and the BLAS runs on one thread.
 - ``get_num_threads()`` is the number of threads the library's work may use; the default is the number of cores
-  this process may run on (``os.sched_getaffinity``), as in PyTorch.
-- ``set_num_threads(n)`` sets it, and sets the BLAS libraries' thread count to ``n`` through ``threadpoolctl``
-  (process-wide, as ``torch.set_num_threads`` is). Nothing else ever changes the BLAS thread count: a product's
-  bits depend on the BLAS thread count (OpenBLAS splits the work by it), so a count changed for a moment by one
-  thread would change the results of another thread's product. Importing the library changes no pool; until
-  ``set_num_threads`` is called the BLAS keeps its own default (all cores, or ``OPENBLAS_NUM_THREADS``).
-- Numba kernels of the library's hot families (convolution copies, pooling, normalisation, softmax, elementwise
-  backward, optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop
-  with ``parallel=True``. With ``PARALLEL_LOOPS`` on, work below the family's threshold (``THRESHOLDS``) runs
-  serial and above it on ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS`` is off by default: after
-  each threaded product OpenBLAS's workers spin-wait and hold the cores the Numba threads need, so on a small
-  machine a step with both pools runs slower than with either alone; the two pools must not take turns (the
-  measurements: benchmarks/RESULTS.md, "Design measurements"). Every parallel
-  loop writes disjoint outputs and keeps each output's order of arithmetic, so results are bit-identical
-  whatever the thread count. The one exception is the BLAS
-  (matrix products, and the convolutions built on them, whose batch blocks grow with the thread count):
-  OpenBLAS's results change in the last bits with its thread count.
+  this process may run on (``os.sched_getaffinity``), as in PyTorch. ``set_num_threads(n)`` sets it.
+- Matrix products are split by the library, not by the BLAS: a product above the "gemm" threshold is cut into
+  blocks of output rows (or columns, or batch entries), one per thread, each computed by a one-thread BLAS call
+  (``parallel_map``: the calling thread and the library's executor, whose idle threads sleep). The BLAS's own
+  threads would spin-wait after each product and hold the cores the next kernel needs; a one-thread BLAS never
+  does. So the library sets the BLAS to one thread (through ``threadpoolctl``, process-wide, which numpy's own
+  products outside the library see too) when ``set_num_threads`` is called, or else before its first parallel
+  product or loop. Importing the library changes no pool.
+- Numba kernels of the hot families (convolution copies, pooling, normalisation, softmax, elementwise backward,
+  optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop with
+  ``parallel=True``. Work below the family's threshold (``THRESHOLDS``) runs serial and above it on
+  ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS = False`` runs every loop serial.
+- Determinism: every parallel loop writes disjoint outputs and keeps each output's order of arithmetic, so its
+  results are bit-identical whatever the thread count. The one exception is the products (and the convolutions
+  built on them): the BLAS picks its kernel and blocking by a block's shape, so an element of a product split
+  into more blocks can differ in the last bits. A given thread count always gives the same bits.
 - Numba's threading layer: before its first parallel launch the library asks Numba for a fork-safe layer
   (``"forksafe"``: TBB, Intel OpenMP or Numba's workqueue; GNU OpenMP aborts a forked child), unless the user
   chose one (``NUMBA_THREADING_LAYER``). Parallel launches go through one per-process lock taken without
   waiting: the workqueue layer aborts on concurrent launches, so a second Python thread arriving meanwhile runs
   the serial loop (the same bits).
-- Fork: a child resets the lock and the library's executors (``os.register_at_fork``); under GNU OpenMP a child
+- Fork: a child resets the lock and the library's executor (``os.register_at_fork``); under GNU OpenMP a child
   runs every kernel serially.
 """
 
@@ -34,8 +33,10 @@ import contextlib
 import os
 import threading
 import types
+from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS"]
+__all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS",
+           "parallel_map", "chunks", "executor_workers"]
 
 
 def _default() -> int:
@@ -54,21 +55,23 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads: for the BLAS (through ``threadpoolctl``, process-wide), for the library's parallel Numba
-    kernels and for its own executors."""
+    """Use ``n`` threads for the library's split products, parallel Numba kernels and executor; the BLAS is set
+    to one thread (the library splits its products itself: see the module docstring)."""
     global _NUM
     if isinstance(n, bool) or not isinstance(n, int):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
     _NUM = n
-    _set_blas(n)
+    _pin_blas()
 
 
-def _set_blas(n: int) -> None:
+def _pin_blas() -> None:
+    """The BLAS on one thread (once; ``num_threads`` undoes it on exit when the BLAS had another count)."""
     import threadpoolctl
 
-    threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+    _state["blas_pinned"] = True
 
 
 @contextlib.contextmanager
@@ -77,7 +80,7 @@ def num_threads(n: int):
     global _NUM
     import threadpoolctl
 
-    before = _NUM
+    before, pinned = _NUM, _state["blas_pinned"]
     blas = threadpoolctl.threadpool_info()
     try:
         set_num_threads(n)
@@ -88,6 +91,7 @@ def num_threads(n: int):
         for lib, info in zip(controller.select(user_api="blas").lib_controllers,
                              [i for i in blas if i.get("user_api") == "blas"]):
             lib.set_num_threads(info["num_threads"])
+        _state["blas_pinned"] = pinned
 
 
 # ---- parallel Numba kernels ----
@@ -104,11 +108,14 @@ THRESHOLDS: dict[str, int] = {
     "softmax": 1 << 17,
     "elementwise": 1 << 20,
     "optim": 1 << 18,
+    # products: multiply-adds (m * n * k); a block handed to another thread costs a wake-up and a join
+    "gemm": 1 << 21,
 }
 
-PARALLEL_LOOPS = False  # see the module docstring: on with the BLAS on one thread, or where a benchmark shows it pays
+PARALLEL_LOOPS = True  # False: every Numba loop serial
 _lock = threading.Lock()
-_state = {"layer_set": False, "serial_only": False, "parallel_calls": 0}  # parallel_calls: for tests
+_state = {"layer_set": False, "serial_only": False, "blas_pinned": False,
+          "parallel_calls": 0}  # parallel_calls: for tests
 
 
 def _choose_layer() -> None:
@@ -141,13 +148,15 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 class ParallelKernel:
     """One Numba loop compiled twice: ``serial`` and ``parallel`` (``prange`` is ``range`` in the serial one).
     Calling it with ``work=`` runs the parallel one when the work reaches its family's threshold and more than one
-    thread is allowed, else the serial one."""
+    thread is allowed, else the serial one; inside a block of ``parallel_map`` (the threads are taken) always the
+    serial one."""
 
     def __init__(self, fn, family: str, options: dict):
         from numba import njit
 
         self.family = family
         self.py_func = fn
+        options = dict(options, nogil=True)  # the executor's threads run serial loops side by side
         self.serial = njit(cache=True, **options)(fn)
         # a copy under another qualified name: Numba's on-disk cache is keyed by it, not by the options
         twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel", fn.__defaults__,
@@ -161,10 +170,13 @@ class ParallelKernel:
 
     def __call__(self, *args, work: int):
         n = _NUM
-        if PARALLEL_LOOPS and n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]:
+        if (PARALLEL_LOOPS and n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]
+                and not getattr(_local, "inside", False)):
             lock = _lock
             if lock.acquire(blocking=False):
                 try:
+                    if not _state["blas_pinned"]:
+                        _pin_blas()
                     _numba_threads(n)
                     _state["parallel_calls"] += 1
                     return self.parallel(*args)
@@ -197,3 +209,51 @@ def executor_workers(work: int, minimum: int) -> int:
     if work < minimum or _NUM < 2:
         return 1
     return min(_NUM, work)
+
+
+def chunks(count: int, work: int, family: str, minimum: int = 1) -> list[tuple[int, int]]:
+    """``[0, count)`` as contiguous ``(lo, hi)`` ranges, one per thread the policy allows when ``work`` reaches the
+    family's threshold (each at least ``minimum`` long), else the one range."""
+    k = 1
+    if work >= THRESHOLDS[family] and not _state["serial_only"]:
+        k = max(1, min(_NUM, count // max(1, minimum)))
+    return [(count * i // k, count * (i + 1) // k) for i in range(k)]
+
+
+_local = threading.local()
+
+
+def _inside(fn, item):
+    _local.inside = True
+    try:
+        return fn(item)
+    finally:
+        _local.inside = False
+
+
+_EXECUTOR: dict = {}  # pid -> (workers, executor): a forked child makes its own (the parent's threads are gone)
+
+
+def parallel_map(fn, items) -> list:
+    """``[fn(item) for item in items]``: the first on the calling thread, the others on the library's executor
+    (its idle threads sleep; ``fn`` runs numpy's BLAS or ``nogil`` Numba code, which release the GIL)."""
+    items = list(items)
+    if len(items) == 1 or getattr(_local, "inside", False):  # nested: the outer split already uses the threads
+        return [fn(item) for item in items]
+    if not _state["blas_pinned"]:
+        _pin_blas()
+    pid = os.getpid()
+    workers, pool = _EXECUTOR.get(pid, (0, None))
+    if workers < len(items) - 1:
+        if pool is not None:
+            pool.shutdown(wait=False)
+        workers = len(items) - 1
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd")
+        _EXECUTOR.clear()
+        _EXECUTOR[pid] = (workers, pool)
+    futures = [pool.submit(_inside, fn, item) for item in items[1:]]
+    try:
+        first = _inside(fn, items[0])
+    finally:
+        rest = [f.result() for f in futures]  # every block done (or failed) before this returns or raises
+    return [first] + rest

@@ -73,18 +73,41 @@ def test_import_changes_no_thread_pool():
     assert out.split() == ["True", "False"]
 
 
-def test_set_num_threads_sets_blas_and_restores():
+def test_set_num_threads_pins_blas_to_one_and_restores():
+    """The library splits products over its own threads: the BLAS runs on one thread under any count; leaving
+    ``num_threads`` restores the count and the BLAS's from before, nested blocks included."""
     before, blas_before = autograd.get_num_threads(), blas_threads()
     with threads.num_threads(1):
         assert autograd.get_num_threads() == 1
         assert set(blas_threads()) == {1}
         with threads.num_threads(3):  # nested: the inner block restores the outer count
-            assert autograd.get_num_threads() == 3 and set(blas_threads()) == {3}
+            assert autograd.get_num_threads() == 3 and set(blas_threads()) == {1}
         assert autograd.get_num_threads() == 1 and set(blas_threads()) == {1}
     assert autograd.get_num_threads() == before and blas_threads() == blas_before
-    with pytest.raises(ZeroDivisionError), threads.num_threads(1):
+    with pytest.raises(ZeroDivisionError), threads.num_threads(2):
         1 / 0
     assert autograd.get_num_threads() == before and blas_threads() == blas_before
+
+
+def test_first_parallel_product_pins_blas():
+    """Without ``set_num_threads``, the BLAS keeps its own count until the library first splits work."""
+    out = run_script("""
+        from threadpoolctl import threadpool_info, threadpool_limits
+        import numpy as np
+        threadpool_limits(2, user_api="blas")
+        import autograd
+        from autograd.kernels import gemm
+        from autograd import threads
+        blas = lambda: sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        a = np.ones((8, 8), np.float32)
+        gemm.mm(a, a)  # below the threshold: one call, nothing changes
+        small = blas()
+        threads._NUM = 2
+        big = np.ones((512, 512), np.float32)
+        gemm.mm(big, big)
+        print(small, blas())
+    """)
+    assert out.strip() == "[2] [1]"
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True, None])

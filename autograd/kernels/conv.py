@@ -14,11 +14,12 @@ buffer): cache-resident, no multi-MB temporaries. Column layout (any groups, and
 single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, per-(image, group) GEMMs batched so y lands in NCHW
 order, Numba ``col2im``.
 
-Threads (``autograd.threads``): the GEMMs run on the BLAS at the policy's thread count (never changed here, so a
-concurrent product elsewhere keeps its bits); the copies around them (im2row, im2col, row2im, col2im, the
-transposes to NCHW) are ``threads.kernel`` loops, parallel over images or output rows above the "conv"
-threshold when ``threads.PARALLEL_LOOPS`` is on (off by default), each output written by one iteration, so
-they give the same bits on any number of threads. On more than one thread each batch block is one GEMM.
+Threads (``autograd.threads``): the batch is cut into contiguous ranges of images, one per thread the policy
+allows (``_over_images``), and each range runs the one-thread path above on the library's executor (a BLAS call
+on one thread per block, and the serial Numba copies); the outputs of the ranges are disjoint, and the weight
+gradient's range sums are added in range order. The copies done once for the whole batch (the padded
+channels-last input) are ``threads.kernel`` loops, parallel above the "conv" threshold. Results change with the
+thread count only as the products' blocks do (the policy's one exception: ``autograd.threads``).
 
 Every product is a GEMM on the BLAS: direct-convolution loops in Numba do not vectorise as well as im2col +
 BLAS, even for C_in = 1. The row forward runs one tall GEMM per batch block rather than one per image, and the
@@ -35,6 +36,7 @@ from numba import prange
 from numpy.lib.stride_tricks import as_strided
 
 from .. import threads
+from . import gemm
 
 
 def _pad(x: np.ndarray, padding, extra_hw=(0, 0)) -> np.ndarray:
@@ -296,13 +298,17 @@ def im2row(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
 BLOCK_BYTES = 1 << 20
 
 
-def _batch_blocks(n: int, image_bytes: int):
-    """Batch slices whose rows take about ``BLOCK_BYTES`` (at least one image each): a GEMM of several images'
-    rows runs nearer the BLAS's peak than one per image, and the block still sits in L2. With more threads a
-    block's copies and its GEMM are split over them, so a block grows to ``BLOCK_BYTES`` per thread."""
-    size = BLOCK_BYTES * threads.get_num_threads()
-    step = max(1, min(n, size // max(1, image_bytes)))
-    return step, [(s, min(n, s + step)) for s in range(0, n, step)]
+def _batch_blocks(lo: int, hi: int, image_bytes: int):
+    """Slices of images ``[lo, hi)`` whose rows take about ``BLOCK_BYTES`` (at least one image each): a GEMM of
+    several images' rows runs nearer the BLAS's peak than one per image, and the block still sits in L2."""
+    step = max(1, min(hi - lo, BLOCK_BYTES // max(1, image_bytes)))
+    return step, [(s, min(hi, s + step)) for s in range(lo, hi, step)]
+
+
+def _over_images(n: int, work: int, body) -> list:
+    """``body(lo, hi)`` over contiguous ranges of the batch, one per thread the policy allows when ``work``
+    (multiply-adds) reaches the "gemm" threshold; each range runs its batch blocks with its own buffers."""
+    return threads.parallel_map(lambda span: body(*span), threads.chunks(n, work, "gemm"))
 
 
 @threads.kernel("conv")
@@ -369,18 +375,22 @@ def conv2d_forward_rows(x, w, b, stride, padding, dilation, out_hw) -> np.ndarra
     n, p, kk = x.shape[0], out_hw[0] * out_hw[1], int(np.prod(win.shape[3:]))
     o = w.shape[0]
     wt = _w_rows(w).T
-    step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
     dtype = np.result_type(x, w)
-    yr = np.empty((step * p, o), dtype=dtype)  # one block's product, reused: it stays in cache for the copy
     y = np.empty((n, o) + tuple(out_hw), dtype=dtype)
     bias = None if b is None else b.astype(dtype, copy=False)
-    for s0, e in blocks:
-        rows = buf[:e - s0]
-        _copy_rows(xp, win, rows, s0, e, stride, dilation)
-        yb = yr[:(e - s0) * p]
-        np.matmul(rows.reshape(-1, kk), wt, out=yb)
-        _to_nchw(yb.reshape(e - s0, out_hw[0], out_hw[1], o), y[s0:e], bias)
+
+    def run(lo, hi):
+        step, blocks = _batch_blocks(lo, hi, p * kk * x.itemsize)
+        buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
+        yr = np.empty((step * p, o), dtype=dtype)  # one block's product, reused: it stays in cache for the copy
+        for s0, e in blocks:
+            rows = buf[:e - s0]
+            _copy_rows(xp, win, rows, s0, e, stride, dilation)
+            yb = yr[:(e - s0) * p]
+            np.matmul(rows.reshape(-1, kk), wt, out=yb)
+            _to_nchw(yb.reshape(e - s0, out_hw[0], out_hw[1], o), y[s0:e], bias)
+
+    _over_images(n, n * p * kk * o, run)
     return y
 
 
@@ -397,55 +407,56 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
     kk = kh * kw * c
     wr = _w_rows(w)
     gt = g.reshape(n, g.shape[1], p).transpose(0, 2, 1)  # (N, P, O) view: g read in place, no transposing copy
-    step, blocks = _batch_blocks(n, p * kk * np.dtype(dtype).itemsize)
-    buf = np.empty((step * p, kk), dtype=dtype)
-    xbuf = np.empty((step, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=dtype)
     gx = np.empty((n, c, h, wd), dtype=dtype)
-    fast = _numba_ok(xbuf)
-    whole = threads.get_num_threads() > 1
-    for s0, e in blocks:
-        drows = buf[:(e - s0) * p]
-        if whole:  # one threaded GEMM per block, not one per image: each threaded GEMM ends in a barrier
-            np.matmul(np.ascontiguousarray(gt[s0:e]).reshape(-1, g.shape[1]), wr, out=drows)
-        else:
+
+    def run(lo, hi):
+        step, blocks = _batch_blocks(lo, hi, p * kk * np.dtype(dtype).itemsize)
+        buf = np.empty((step * p, kk), dtype=dtype)
+        xbuf = np.empty((step, h + pt + pb + eh, wd + pl + pr + ew, c), dtype=dtype)
+        fast = _numba_ok(xbuf)
+        for s0, e in blocks:
+            drows = buf[:(e - s0) * p]
             np.matmul(gt[s0:e], wr, out=drows.reshape(e - s0, p, kk))
-        xp = xbuf[:e - s0]
-        xp.fill(0)
-        if fast:
-            _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp, stride[0], stride[1],
-                          dilation[0], dilation[1], work=drows.size)
-        else:
-            _row2im_padded_numpy(drows, xp, (kh, kw), stride, dilation, out_hw)
-        _to_nchw(xp[:, pt:pt + h, pl:pl + wd], gx[s0:e])
+            xp = xbuf[:e - s0]
+            xp.fill(0)
+            if fast:
+                _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp, stride[0], stride[1],
+                              dilation[0], dilation[1], work=drows.size)
+            else:
+                _row2im_padded_numpy(drows, xp, (kh, kw), stride, dilation, out_hw)
+            _to_nchw(xp[:, pt:pt + h, pl:pl + wd], gx[s0:e])
+
+    _over_images(n, n * p * kk * g.shape[1], run)
     return gx
 
 
 def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.ndarray:
     """groups == 1: gw (O, kh kw C) = sum over images of g[n] (O, Ho Wo) @ rows[n] (Ho Wo, kh kw C), a batch
-    block at a time (batched matmul reading g in place, with no transposing copy of g into
-    g_rows), each block's sum kept and the sums added in block order."""
+    block at a time (batched matmul reading g in place, with no transposing copy of g into g_rows); each range of
+    images sums its blocks in order, and the ranges' sums are added in range order."""
     xp, win = _padded_row_windows(x, w_shape[2:], stride, padding, dilation, g.shape[2:])
     n, p, kk = x.shape[0], g.shape[2] * g.shape[3], int(np.prod(win.shape[3:]))
     g3 = g.reshape(n, g.shape[1], p)
-    step, blocks = _batch_blocks(n, p * kk * x.itemsize)
-    buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
     dtype = np.result_type(x, g)
-    part = np.empty((step, w_shape[0], kk), dtype=dtype)
-    sums = np.empty((len(blocks), w_shape[0], kk), dtype=dtype)
-    whole = threads.get_num_threads() > 1
-    for i, (s0, e) in enumerate(blocks):
-        rows = buf[:e - s0]
-        _copy_rows(xp, win, rows, s0, e, stride, dilation)
-        if whole:  # one threaded GEMM per block (g^T rows over the block's positions), not one per image
-            gb = np.ascontiguousarray(g3[s0:e].transpose(1, 0, 2)).reshape(g3.shape[1], -1)
-            np.matmul(gb, rows.reshape(-1, kk), out=sums[i])
-        else:
+
+    def run(lo, hi):
+        step, blocks = _batch_blocks(lo, hi, p * kk * x.itemsize)
+        buf = np.empty((step,) + win.shape[1:], dtype=x.dtype)
+        part = np.empty((step, w_shape[0], kk), dtype=dtype)
+        block_sum = np.empty((w_shape[0], kk), dtype=dtype)
+        total = np.zeros((w_shape[0], kk), dtype=dtype)
+        for s0, e in blocks:
+            rows = buf[:e - s0]
+            _copy_rows(xp, win, rows, s0, e, stride, dilation)
             prod = part[:e - s0]
             np.matmul(g3[s0:e], rows.reshape(e - s0, p, kk), out=prod)
-            np.sum(prod, axis=0, out=sums[i])
+            np.sum(prod, axis=0, out=block_sum)
+            total += block_sum
+        return total
+
     gw = np.zeros((w_shape[0], kk), dtype=dtype)
-    for i in range(len(blocks)):
-        gw += sums[i]
+    for total in _over_images(n, n * p * kk * w_shape[0], run):
+        gw += total
     o, c, kh, kw = w_shape
     return np.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
@@ -454,27 +465,23 @@ def conv2d_backward_weight_rows(x, g, w_shape, stride, padding, dilation) -> np.
 def conv2d_forward_cols(x, w, b, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     """y[n, o] = b[o] + sum_{c, i, j} w[o, c, i, j] x_pad[n, g(o) c, y s + i d, z s + j d]: im2col, then one GEMM per
     (image, group) batched by numpy's matmul, so the product lands in (N, O, Ho Wo) order with no transposing copy
-    (one GEMM would need a transpose of its output).
-    On one thread a batch block at a time (columns of about ``BLOCK_BYTES``): the columns and the block of y stay
-    in cache for the GEMM and the bias."""
+    (one GEMM would need a transpose of its output). A batch block at a time (columns of about ``BLOCK_BYTES``):
+    the columns and the block of y stay in cache for the GEMM and the bias."""
     n, p, o = x.shape[0], out_hw[0] * out_hw[1], w.shape[0]
     wg = w.reshape(groups, o // groups, -1)
     bias = None if b is None else b.reshape(1, -1, 1, 1)
-    if groups == 1 and threads.get_num_threads() > 1:  # one threaded GEMM, not one per image, then to NCHW
-        cols = im2col(x, w.shape[2:], stride, padding, dilation, out_hw, groups)
-        y = np.ascontiguousarray((wg[0] @ cols[0]).reshape(o, n, p).transpose(1, 0, 2))
-        y = y.reshape((n, o) + tuple(out_hw))
-        if bias is not None:
-            y += bias
-        return y
     y = np.empty((n, o) + tuple(out_hw), dtype=np.result_type(x, w))
-    _, blocks = _batch_blocks(n, p * wg.shape[2] * groups * x.itemsize)
-    for s0, e in blocks:
-        cols = im2col(x[s0:e], w.shape[2:], stride, padding, dilation, out_hw, groups)
-        np.matmul(wg, cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 1, 3),
-                  out=y[s0:e].reshape(e - s0, groups, o // groups, p))
-        if bias is not None:
-            y[s0:e] += bias
+
+    def run(lo, hi):
+        _, blocks = _batch_blocks(lo, hi, p * wg.shape[2] * groups * x.itemsize)
+        for s0, e in blocks:
+            cols = im2col(x[s0:e], w.shape[2:], stride, padding, dilation, out_hw, groups)
+            np.matmul(wg, cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 1, 3),
+                      out=y[s0:e].reshape(e - s0, groups, o // groups, p))
+            if bias is not None:
+                y[s0:e] += bias
+
+    _over_images(n, n * p * wg.shape[2] * o, run)
     return y
 
 
@@ -493,21 +500,29 @@ def conv2d_backward_weight_cols(x, g, w_shape, stride, padding, dilation, groups
 
     While the per-image products (N, O, C/g kh kw) stay under ``BATCHED_GW_BYTES``, one GEMM per image (batched
     matmul reading g in place, which saves transposing g) then a sum over images, a batch block at a time (columns
-    of about ``BLOCK_BYTES``, cache-resident; the blocks' sums added in block order). Otherwise, and always on more
-    than one thread (one threaded GEMM ends in one barrier, a batch of them in one each), g is transposed to
-    (O, N Ho Wo) for one GEMM per group."""
+    of about ``BLOCK_BYTES``, cache-resident); each range of images sums its blocks in order and the ranges' sums
+    are added in range order. Otherwise g is transposed to (O, N Ho Wo) for one (split) GEMM per group."""
     n, o, p = g.shape[0], g.shape[1], g.shape[2] * g.shape[3]
     kk = w_shape[1] * w_shape[2] * w_shape[3]
-    if n * o * kk * x.itemsize <= BATCHED_GW_BYTES and threads.get_num_threads() == 1:
+    dtype = np.result_type(x, g)
+    if n * o * kk * x.itemsize <= BATCHED_GW_BYTES:
         g4 = g.reshape(n, groups, o // groups, p)
-        _, blocks = _batch_blocks(n, p * kk * groups * x.itemsize)
-        gw = np.zeros((groups, o // groups, kk), dtype=np.result_type(x, g))
-        for s0, e in blocks:
-            cols = im2col(x[s0:e], w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
-            gw += np.matmul(g4[s0:e], cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 3, 1)).sum(axis=0)
+
+        def run(lo, hi):
+            _, blocks = _batch_blocks(lo, hi, p * kk * groups * x.itemsize)
+            total = np.zeros((groups, o // groups, kk), dtype=dtype)
+            for s0, e in blocks:
+                cols = im2col(x[s0:e], w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
+                total += np.matmul(g4[s0:e], cols.reshape(groups, -1, e - s0, p).transpose(2, 0, 3, 1)).sum(axis=0)
+            return total
+
+        gw = np.zeros((groups, o // groups, kk), dtype=dtype)
+        for total in _over_images(n, n * p * kk * o, run):
+            gw += total
     else:
         cols = im2col(x, w_shape[2:], stride, padding, dilation, g.shape[2:], groups)
-        gw = np.matmul(_to_gemm(g, groups), cols.transpose(0, 2, 1))
+        gg = _to_gemm(g, groups)
+        gw = np.stack([gemm.mm(gg[i], cols[i].T) for i in range(groups)])
     return gw.reshape(w_shape)
 
 

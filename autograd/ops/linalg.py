@@ -14,6 +14,7 @@ import string
 import numpy as np
 
 from ..function import Op
+from ..kernels import gemm
 from ..tensor import Tensor, _make
 
 __all__ = ["matmul", "mm", "bmm", "dot", "vdot", "inner", "outer", "ger", "einsum", "mv"]
@@ -77,8 +78,10 @@ class Matmul(Op):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         a, b = _blas_ready(a), _blas_ready(b)
         if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:  # (..., k) @ (k, n): one GEMM, not one per batch
-            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
-        return np.asarray(np.matmul(a, b))
+            return gemm.mm(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
+        if a.ndim == 2 and b.ndim == 2:
+            return gemm.mm(a, b)
+        return np.asarray(gemm.bmm(a, b))
 
     @staticmethod
     def backward(ctx, g):
@@ -105,19 +108,19 @@ class MatmulBackward(Op):
             k, n = b.shape if b is not None else (a.shape[-1], g.shape[-1])
             g2 = g.reshape(-1, n)
             if need[0]:
-                out.append((g2 @ b.T).reshape(g.shape[:-1] + (k,)))
+                out.append(gemm.mm(g2, b.T).reshape(g.shape[:-1] + (k,)))
             if need[1]:
-                out.append(a.reshape(-1, k).T @ g2)  # summed over the batch by the GEMM itself
+                out.append(gemm.mm(a.reshape(-1, k).T, g2))  # summed over the batch by the GEMM itself
             return tuple(out)
         if b_nd == 1:
             g = np.expand_dims(g, -1)
         if a_nd == 1:
             g = np.expand_dims(g, -2)
         if need[0]:
-            ga = np.matmul(g, np.swapaxes(np.expand_dims(b, -1) if b_nd == 1 else b, -1, -2))
+            ga = gemm.bmm(g, np.swapaxes(np.expand_dims(b, -1) if b_nd == 1 else b, -1, -2))
             out.append(ga[..., 0, :] if a_nd == 1 else ga)
         if need[1]:
-            gb = np.matmul(np.swapaxes(np.expand_dims(a, -2) if a_nd == 1 else a, -1, -2), g)
+            gb = gemm.bmm(np.swapaxes(np.expand_dims(a, -2) if a_nd == 1 else a, -1, -2), g)
             out.append(gb[..., 0] if b_nd == 1 else gb)
         return tuple(out)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..function import Op
+from ..kernels import gemm
 from ..tensor import Tensor
 
 __all__ = ["linear"]
@@ -31,10 +32,12 @@ class Linear(Op):
         x = x.astype(dt, copy=False)
         w = w.astype(dt, copy=False)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        out = (_rows(x) @ w.T).reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim > 2 else x @ w.T
-        if b is not None:
-            out += b
-        return out
+        if x.ndim == 1:
+            out = x @ w.T
+            if b is not None:
+                out += b
+            return out
+        return gemm.mm(_rows(x), w.T, b).reshape(x.shape[:-1] + (w.shape[0],))
 
     @staticmethod
     def backward(ctx, g):
@@ -56,9 +59,9 @@ class LinearBackward(Op):
         g2 = _rows(g)
         out = []
         if need[0]:
-            out.append((g2 @ w).reshape(g.shape[:-1] + (w.shape[1],)))
+            out.append(gemm.mm(g2, w).reshape(g.shape[:-1] + (w.shape[1],)))
         if need[1]:
-            out.append(g2.T @ _rows(x))
+            out.append(gemm.mm(g2.T, _rows(x)))
         if need[2]:
             out.append(g2.sum(0))
         ctx.need = need

@@ -21,9 +21,6 @@ are the public face.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from .. import threads
@@ -112,12 +109,11 @@ def _gather(results: list, kinds: tuple) -> list:
 
 
 def _run_chunks(fn, items) -> list:
-    return _parallel(fn, items)
+    return threads.parallel_map(fn, items)
 
 
 _SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
 _CHUNK_MIN_ROWS = 8
-_POOL: dict = {}  # pid -> (workers, executor): a forked child (DataLoader workers) makes its own
 
 
 def _batch_chunks(B: int) -> list:
@@ -126,24 +122,6 @@ def _batch_chunks(B: int) -> list:
     k = threads.executor_workers(B, _SPLIT_MIN_BATCH)
     k = max(1, min(k, B // _CHUNK_MIN_ROWS))
     return [(B * i // k, B * (i + 1) // k) for i in range(k)]
-
-
-def _parallel(fn, items) -> list:
-    """[fn(item) for item in items], the first on this thread and the others on a (lazily made) executor."""
-    items = list(items)
-    if len(items) == 1:
-        return [fn(items[0])]
-    workers, pool = _POOL.get(os.getpid(), (0, None))
-    if workers < len(items) - 1:
-        if pool is not None:
-            pool.shutdown(wait=False)
-        workers = len(items) - 1
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd-rnn")
-        _POOL.clear()  # a parent's entry in a forked child: its threads are gone
-        _POOL[os.getpid()] = (workers, pool)
-    futures = [pool.submit(fn, item) for item in items[1:]]
-    first = fn(items[0])
-    return [first] + [f.result() for f in futures]
 
 
 def _layer_grads(grads, need) -> tuple:

@@ -1,0 +1,149 @@
+"""Products split over the library's threads (``autograd.kernels.gemm``): each split against the one-call product
+(to the BLAS's rounding: the policy's one documented exception to bit-identical results), the same bits for a
+given thread count, and the executor's rules (nested calls run serial, errors reach the caller, threads and
+fork)."""
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import threads
+from autograd.kernels import gemm
+from autograd.ops.linear import linear
+
+TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Threshold 0: every product is split over ``n`` threads."""
+    monkeypatch.setitem(threads.THRESHOLDS, "gemm", 0)
+
+    def use(n):
+        monkeypatch.setattr(threads, "_NUM", n)
+    return use
+
+
+def operand(rng, shape, dtype, transposed):
+    a = rng.standard_normal(shape[::-1] if transposed else shape).astype(dtype)
+    return a.T if transposed else a
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 300), k=st.integers(1, 200), n=st.integers(1, 300), ta=st.booleans(), tb=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]), threads_n=st.integers(2, 5), bias=st.booleans())
+def test_mm_split_matches_one_call(m, k, n, ta, tb, dtype, threads_n, bias):
+    rng = np.random.default_rng(m * 7 + k * 3 + n)
+    a, b = operand(rng, (m, k), dtype, ta), operand(rng, (k, n), dtype, tb)
+    c = rng.standard_normal(n).astype(dtype) if bias else None
+    ref = a @ b + (c if bias else 0)
+    saved = dict(threads.THRESHOLDS)
+    try:
+        threads.THRESHOLDS["gemm"] = 0
+        with threads.num_threads(threads_n):
+            got = gemm.mm(a, b, c)
+            again = gemm.mm(a, b, c)
+    finally:
+        threads.THRESHOLDS.update(saved)
+    assert got.shape == (m, n) and got.dtype == ref.dtype
+    np.testing.assert_allclose(got, ref, **TOL[dtype])
+    np.testing.assert_array_equal(got, again)  # a given thread count: always the same bits
+
+
+def test_mm_splits_rows_or_columns(split, monkeypatch):
+    calls = []
+    real = threads.parallel_map
+    monkeypatch.setattr(threads, "parallel_map", lambda fn, items: calls.append(list(items)) or real(fn, items))
+    split(2)
+    a = np.ones((512, 8), np.float32)
+    np.testing.assert_array_equal(gemm.mm(a, a.T[:, :256]), np.full((512, 256), 8, np.float32))
+    assert calls[-1] == [(0, 256), (256, 512)]  # rows
+    np.testing.assert_array_equal(gemm.mm(a[:4], a.T), np.full((4, 512), 8, np.float32))
+    assert calls[-1] == [(0, 256), (256, 512)]  # four rows, 512 columns: columns
+
+
+@pytest.mark.parametrize("shape_a,shape_b", [((6, 33, 17), (6, 17, 40)), ((3, 4, 20, 9), (3, 4, 9, 31)),
+                                             ((5, 1, 7), (5, 7, 1))])
+def test_bmm_split_matches_one_call(split, shape_a, shape_b):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    split(3)
+    np.testing.assert_allclose(gemm.bmm(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gemm.bmm(np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2)),
+                               np.matmul(np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2)), rtol=1e-12, atol=1e-12)
+
+
+def test_broadcast_batches_take_numpy(split):
+    a, b = np.ones((4, 3, 5)), np.ones((1, 5, 2))
+    split(2)
+    np.testing.assert_array_equal(gemm.bmm(a, b), np.full((4, 3, 2), 5.0))
+
+
+def test_layers_agree_across_thread_counts(split):
+    """A Linear layer and a batched matmul, forward and backward, on 1 and 3 threads."""
+    rng = np.random.default_rng(2)
+    w = autograd.tensor(rng.standard_normal((70, 130)), requires_grad=True)
+    x = autograd.tensor(rng.standard_normal((4, 50, 130)), requires_grad=True)
+    q = autograd.tensor(rng.standard_normal((6, 40, 30)), requires_grad=True)
+    results = []
+    for n in (1, 3):
+        split(n)
+        for t in (w, x, q):
+            t.grad = None
+        y = linear(x, w)
+        z = q @ q.transpose(1, 2)
+        ((y * y).sum() + (z * z).sum()).backward()
+        results.append([y.numpy().copy(), z.numpy().copy(), w.grad.numpy().copy(), x.grad.numpy().copy(),
+                        q.grad.numpy().copy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-10)
+
+
+def test_nested_parallel_map_runs_serial(split):
+    split(2)
+    seen = []
+
+    def inner(i):
+        seen.append(threading.current_thread().name)
+        return i
+
+    def outer(i):
+        return threads.parallel_map(inner, [i * 10, i * 10 + 1])
+
+    assert threads.parallel_map(outer, [0, 1]) == [[0, 1], [10, 11]]
+    assert len(seen) == 4
+
+
+def test_parallel_map_raises_the_blocks_error(split):
+    split(2)
+
+    def fn(i):
+        if i == 1:
+            raise ValueError("block 1 failed")
+        return i
+
+    with pytest.raises(ValueError, match="block 1 failed"):
+        threads.parallel_map(fn, [0, 1])
+    assert threads.parallel_map(lambda i: i + 1, [0, 1]) == [1, 2]  # the executor still works
+
+
+def test_concurrent_callers_get_their_own_products(split):
+    split(2)
+    rng = np.random.default_rng(3)
+    pairs = [(rng.standard_normal((200, 64)), rng.standard_normal((64, 90))) for _ in range(4)]
+    refs = [gemm.mm(a, b) for a, b in pairs]
+    bad = []
+
+    def run(i):
+        for _ in range(30):
+            if not np.array_equal(gemm.mm(*pairs[i]), refs[i]):
+                bad.append(i)
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    assert not bad

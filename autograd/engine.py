@@ -39,7 +39,7 @@ def _seed_grads(outputs, grad_outputs, create_graph: bool) -> list:
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
         if g is None:
-            if out.numel() != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; output {i} has shape "
                     f"{tuple(out.shape)}: pass gradient= (or grad_outputs=) explicitly"
@@ -107,7 +107,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
     buffers: dict = {}
     for (node, idx), g in zip(roots, seeds):
         _accumulate(buffers, node, idx, g)
-    ready = [node for node in {n: None for n, _ in roots} if deps[node] == 0]
+    ready = [node for node in ({n: None for n, _ in roots} if len(roots) > 1 else (roots[0][0],)) if deps[node] == 0]
     check_anomaly = _function._anomaly["enabled"]
     handed_out = {id(g._data) for g in seeds}  # arrays a leaf must copy rather than own
 
@@ -132,7 +132,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool, 
                     pos = targets.get((node, idx))
                     if pos is not None:
                         captured[pos] = g
-            if any(g is not None for g in grads):
+            if grads[0] is not None or any(g is not None for g in grads):
                 in_grads = node._run_backward(grads, retain_graph)
                 if check_anomaly:
                     _check_finite(node, in_grads)
@@ -209,7 +209,7 @@ def _skip(node, deps, buffers, ready) -> None:
 def _accumulate(buffers: dict, node, idx: int, g) -> None:
     buf = buffers.get(node)
     if buf is None:
-        n = len(node.out_meta) if not isinstance(node, AccumulateGrad) else 1
+        n = len(node.out_meta) if type(node) is not AccumulateGrad else 1
         buf = buffers[node] = [None] * n
     buf[idx] = g if buf[idx] is None else buf[idx] + g
 

@@ -229,7 +229,8 @@ class Tensor:
     # ---- autodiff ----
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` seeds non-scalar outputs)."""
-        _engine.backward(self, gradient, retain_graph, create_graph)
+        _engine.run_backward((self,), () if gradient is None else (gradient,),
+                             create_graph if retain_graph is None else retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's memory (and version counter), cut from the graph."""

@@ -21,8 +21,13 @@ def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarr
     """a @ b (+ bias, broadcast over rows) for 2-D a (m, k) and b (k, n) of one float dtype."""
     m, k = a.shape
     n = b.shape[1]
-    out = np.empty((m, n), dtype=np.result_type(a, b))
     work = m * n * k
+    if work < threads.THRESHOLDS["gemm"] or threads.get_num_threads() == 1:
+        out = a @ b
+        if bias is not None:
+            out += bias
+        return out
+    out = np.empty((m, n), dtype=np.result_type(a, b))
     by_rows = m >= n or m >= _MIN_ROWS * threads.get_num_threads()
     blocks = threads.chunks(m if by_rows else n, work, "gemm", _MIN_ROWS)
 
@@ -50,6 +55,8 @@ def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     m, k = a.shape[-2:]
     n = b.shape[-1]
     count = a.shape[0]
+    if threads.get_num_threads() == 1:
+        return np.matmul(a, b)
     blocks = threads.chunks(count, int(np.prod(a.shape[:-2])) * m * n * k, "gemm")
     if len(blocks) == 1:
         return np.matmul(a, b)

@@ -69,7 +69,7 @@ def _numel(shape: tuple, axes: tuple) -> int:
 def _expand_array(g: np.ndarray, shape: tuple, axes: tuple, keepdim: bool) -> np.ndarray:
     if g.ndim == 0:  # a full reduction (a loss): the zero-strided view built directly, skipping broadcast_to's checks
         out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
-        out.flags.writeable = False
+        out.setflags(write=False)  # every element aliases one float: an in-place write would change them all
         return out
     if not keepdim and axes:
         g = g.reshape(_reduced_shape(shape, axes, True))
@@ -127,9 +127,10 @@ class ExpandReduced(Op):
 
 def expand_reduced(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
     """The gradient of a reduction over ``axes`` broadcast back to the input ``shape``."""
-    if tuple(g.shape) == tuple(shape):
+    shape = tuple(shape)
+    if g._data.shape == shape:
         return g
-    return ExpandReduced.apply(g, tuple(shape), axes, keepdim)
+    return ExpandReduced.apply(g, shape, axes, keepdim)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A001,A002

@@ -13,11 +13,12 @@ import builtins
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, threads
 from .. import function as _function
 from ..function import Op
 from ..grad_mode import _mode
 from ..kernels import elementwise as K
+from ..kernels.ufunc import split
 from ..tensor import Tensor, _make
 
 _NUMBERS = (float, int)
@@ -58,13 +59,13 @@ def _binary_forward(name: str, ufunc, a, b, dtype=None):
     """Apply ``ufunc`` after casting array operands to the promoted dtype (``dtype`` overrides it)."""
     if dtype is None and type(a) is np.ndarray and type(b) is np.ndarray and a.dtype is b.dtype:
         try:  # same dtype: nothing to promote
-            return ufunc(a, b)
+            return split(ufunc, a, b)
         except ValueError:
             _check_shapes(name, a, b)
             raise
     dt = dtype or dtypes.promote(a, b)
     try:
-        out = ufunc(_cast_to(a, dt), _cast_to(b, dt))
+        out = split(ufunc, _cast_to(a, dt), _cast_to(b, dt))
     except ValueError:
         _check_shapes(name, a, b)
         raise
@@ -209,6 +210,7 @@ def _arithmetic(ufunc, op, name: str, scaled: bool):
     applies ``ufunc`` to the arrays inline, with no node and no promotion table; otherwise ``op.apply``. With
     ``scaled`` it takes ``alpha``: a op (alpha * b)."""
     mode = _mode
+    big = threads.THRESHOLDS
 
     def entry(a, b, alpha=1):
         if type(b) is Tensor:
@@ -217,7 +219,7 @@ def _arithmetic(ufunc, op, name: str, scaled: bool):
                 if (ad.dtype is bd.dtype and ad.dtype.kind == "f"
                         and not ((a._requires_grad or b._requires_grad) and mode.enabled)):
                     try:
-                        out = ufunc(ad, bd)
+                        out = ufunc(ad, bd) if ad.size < big["elementwise"] else split(ufunc, ad, bd)
                     except ValueError:  # not broadcastable: op.apply raises the library's message
                         return op.apply(a, b)
                     return _make(out if type(out) is np.ndarray else np.asarray(out))  # 0-d: an ndarray
@@ -534,7 +536,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0)
+        y = split(np.maximum, x, 0)
         ctx.save_for_backward(y)
         return y
 

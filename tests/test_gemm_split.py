@@ -147,3 +147,31 @@ def test_concurrent_callers_get_their_own_products(split):
     [t.start() for t in ts]
     [t.join() for t in ts]
     assert not bad
+
+
+@pytest.mark.parametrize("c_in,groups", [(8, 1), (3, 1), (4, 2)])
+def test_conv_image_ranges_match_one_thread(split, c_in, groups):
+    """Convolutions split the batch into one range of images per thread: forward, input and weight grads agree
+    with one thread to the BLAS's rounding, and a given thread count repeats its bits."""
+    from autograd.kernels import conv as K
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((7, c_in, 9, 11)).astype(np.float32)
+    w = rng.standard_normal((6, c_in // groups, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(6).astype(np.float32)
+    geo = ((1, 1), ((1, 1), (1, 1)), (1, 1))
+    g = rng.standard_normal((7, 6, 9, 11)).astype(np.float32)
+
+    def run():
+        y = K.conv2d_forward(x, w, b, *geo, (9, 11), groups)
+        gx = K.conv2d_backward_input(g, w, x.shape, *geo, groups)
+        gw = K.conv2d_backward_weight(x, g, w.shape, *geo, groups)
+        return y, gx, gw
+
+    split(1)
+    one = run()
+    split(3)
+    three, again = run(), run()
+    for a, c, d in zip(one, three, again):
+        np.testing.assert_allclose(c, a, rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(c, d)

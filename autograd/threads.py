@@ -109,7 +109,7 @@ THRESHOLDS: dict[str, int] = {
     "elementwise": 1 << 20,
     "optim": 1 << 18,
     # products: multiply-adds (m * n * k); a block handed to another thread costs a wake-up and a join
-    "gemm": 1 << 21,
+    "gemm": 1 << 23,
 }
 
 PARALLEL_LOOPS = True  # False: every Numba loop serial

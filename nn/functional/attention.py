@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 import autograd
+from autograd.ops import attention as fused
 from autograd.tensor import Tensor
 
 from .activation import softmax
@@ -65,6 +66,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                f"the number of key/value heads {hk}")
         key, value = (_repeat_heads(t, hq // hk) for t in (key, value))
     scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    if attn_mask is None and not is_causal and dropout_p == 0.0 and _fusable(query, key, value):
+        return fused.scaled_dot_product_attention(query, key, value, scale_factor)
     scores = (query * scale_factor) @ key.transpose(-2, -1)  # scaling Q (L x E) is cheaper than the scores
     bias = None
     if is_causal:
@@ -87,6 +90,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value
+
+
+def _fusable(query: Tensor, key: Tensor, value: Tensor) -> bool:
+    """Whether the one-op attention applies: one floating dtype and no empty axis (else the composition, with its
+    errors and edge cases)."""
+    dt = query.dtype
+    if dt.kind != "f" or key.dtype != dt or value.dtype != dt or any(0 in t.shape for t in (query, key, value)):
+        return False
+    try:
+        np.broadcast_shapes(*(tuple(t.shape[:-2]) for t in (query, key, value)))
+    except ValueError:
+        return False
+    return True
 
 
 def _repeat_heads(t: Tensor, n: int) -> Tensor:

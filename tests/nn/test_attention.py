@@ -69,6 +69,50 @@ def test_sdpa_matches_torch(case, rng):
     _compare_backward([out], [out_t], rng, inputs)
 
 
+def _fused_run(q, k, v, g):
+    """Output and (dq, dk, dv) of the one-op attention for arrays q, k, v and cotangent g (float32)."""
+    ts = [autograd.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*ts)
+    out.backward(autograd.tensor(g))
+    return [out.numpy().copy()] + [t.grad.numpy().copy() for t in ts]
+
+
+def test_sdpa_blocks_give_the_same_bits(rng, monkeypatch):
+    """The one-op attention runs a block of the first batch axis at a time; the block size changes nothing: each
+    (batch, head) matrix is computed by the same products and softmax rows whatever block it falls in."""
+    from autograd.ops import attention as A
+
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((5, 3, 16, 8), (5, 3, 20, 8), (5, 3, 20, 4)))
+    g = rng.standard_normal((5, 3, 16, 4)).astype(np.float32)
+    one = _fused_run(q, k, v, g)
+    monkeypatch.setattr(A, "BLOCK_SCORES", 2 * 3 * 16 * 20)  # blocks of 2 batch entries: 2, 2 and 1
+    assert len(A._blocks((5, 3), 16 * 20)) == 3
+    for a, b in zip(one, _fused_run(q, k, v, g)):
+        np.testing.assert_array_equal(a, b)
+    ref = [autograd.tensor(a, requires_grad=True) for a in (q, k, v)]  # the composition, as with a mask
+    out = F.scaled_dot_product_attention(*ref, attn_mask=autograd.zeros(16, 20))
+    out.backward(autograd.tensor(g))
+    for a, b in zip(one, [out] + [t.grad for t in ref]):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sdpa_output_and_grads_keep_the_heads_layout(rng):
+    """Heads that are a permuted view of one projection (N, L, H * E) give an output and gradients laid out as
+    (N, L, H, E) in memory, so merging the heads back is a view."""
+    qkv = autograd.tensor(rng.standard_normal((2, 5, 3 * 12)).astype(np.float32), requires_grad=True)
+    q, k, v = (t.reshape(2, 5, 3, 4).permute(0, 2, 1, 3) for t in qkv.chunk(3, -1))
+    out = F.scaled_dot_product_attention(q, k, v)
+    merged = out.permute(0, 2, 1, 3).numpy()
+    assert merged.flags.c_contiguous
+    out.sum().backward()
+    qkv_t = torch.tensor(qkv.numpy(), requires_grad=True)
+    qt, kt, vt = (t.reshape(2, 5, 3, 4).permute(0, 2, 1, 3) for t in qkv_t.chunk(3, -1))
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt)
+    out_t.sum().backward()
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(qkv.grad.numpy(), qkv_t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["bool", "float"])
 def test_sdpa_fully_masked_row_gives_zeros_like_torch(kind, rng):
     q, qt = _pair(rng, (2, 3, 4))

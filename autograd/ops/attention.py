@@ -7,6 +7,10 @@ weights P = softmax(q k^T scale) are kept for the backward. Outputs and gradient
 output and gradients laid out as that projection is, so the heads' merge afterwards is a view, not a copy.
 The backward is an op of its own (``AttentionBackward``, the same blocks), whose derivative replays the
 forward in Tensor ops (``ReplayVjp``), so every order is exact.
+
+``PackedAttention`` is multi-head self-attention on one packed projection [q | k | v] (the in-projection's
+output): the heads are views of it, the output comes with the heads merged, and the backward writes dq, dk and
+dv into one array shaped as the projection, so neither the split nor the merge of the heads copies anything.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ..kernels import softmax as KS
 from ..tensor import Tensor
 from .replay import replay_vjp, vjp_of
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention", "packed_self_attention"]
 
 BLOCK_SCORES = 1 << 18  # scores (L x S entries) a block holds: about 1 MiB of float32, in a core's L2
 
@@ -47,6 +51,35 @@ def _broadcast(lead: tuple, *arrays) -> list:
     return [np.broadcast_to(a, lead + a.shape[-2:]) for a in arrays]
 
 
+def _forward_blocks(q, k, v, scale: float, p: np.ndarray, o: np.ndarray) -> None:
+    """p = softmax(q k^T scale), o = p v, a block of the first batch axis at a time (q, k, v broadcast alike)."""
+    for i in _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]):
+        scores = np.matmul(q[i] * scale, np.swapaxes(k[i], -1, -2))
+        KS.softmax(scores, -1, out=p[i])
+        np.matmul(p[i], v[i], out=o[i])
+
+
+def _backward_blocks(g, q, k, v, p, scale: float, dq, dk, dv) -> None:
+    """dv = p^T g, dS = p (g v^T - rowsum(p g v^T)), dq = dS k scale, dk = dS^T q scale into the given arrays
+    (None: not wanted), by the blocks of the forward."""
+    ds = None
+    for i in _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]):
+        pi, gi = p[i], g[i]
+        if dv is not None:
+            np.matmul(np.swapaxes(pi, -1, -2), gi, out=dv[i])
+        if dq is None and dk is None:
+            continue
+        dp = np.matmul(gi, np.swapaxes(v[i], -1, -2))
+        if ds is None or ds.shape != dp.shape:
+            ds = np.empty_like(dp)
+        KS.softmax_backward(dp, pi, -1, out=ds)
+        if dq is not None:
+            np.matmul(ds, k[i], out=dq[i])
+            dq[i] *= scale
+        if dk is not None:
+            np.matmul(np.swapaxes(ds, -1, -2), q[i] * scale, out=dk[i])
+
+
 def _sum_to(d: np.ndarray, shape: tuple) -> np.ndarray:
     """``d`` summed over the batch axes its input was broadcast along, back to the input's ``shape``."""
     if d.shape == shape:
@@ -63,14 +96,9 @@ class Attention(Op):
     @staticmethod
     def forward(ctx, q, k, v, scale):
         lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
-        qb, kb, vb = _broadcast(lead, q, k, v)
-        L, S = q.shape[-2], k.shape[-2]
-        p = np.empty(lead + (L, S), q.dtype)
-        o = _like(q if q.ndim == len(lead) + 2 else p, lead + (L, v.shape[-1]), q.dtype)
-        for i in _blocks(lead, L * S):
-            scores = np.matmul(qb[i] * scale, np.swapaxes(kb[i], -1, -2))
-            KS.softmax(scores, -1, out=p[i])
-            np.matmul(p[i], vb[i], out=o[i])
+        p = np.empty(lead + (q.shape[-2], k.shape[-2]), q.dtype)
+        o = _like(q if q.ndim == len(lead) + 2 else p, lead + (q.shape[-2], v.shape[-1]), q.dtype)
+        _forward_blocks(*_broadcast(lead, q, k, v), scale, p, o)
         ctx.p, ctx.scale = p, scale
         ctx.save_for_backward(q, k, v)
         return o
@@ -98,27 +126,11 @@ class AttentionBackward(Op):
         ctx.scale, ctx.need = scale, need
         ctx.save_for_backward(g, q, k, v)
         lead = p.shape[:-2]
-        qb, kb, vb = _broadcast(lead, q, k, v)
-        gb = np.broadcast_to(g, p.shape[:-1] + g.shape[-1:])
         full = len(lead) + 2
         dq, dk, dv = (_like(a if a.ndim == full else p, lead + a.shape[-2:], q.dtype) if n else None
                       for a, n in zip((q, k, v), need))
-        ds = None
-        for i in _blocks(lead, p.shape[-2] * p.shape[-1]):
-            pi, gi = p[i], gb[i]
-            if dv is not None:
-                np.matmul(np.swapaxes(pi, -1, -2), gi, out=dv[i])
-            if dq is None and dk is None:
-                continue
-            dp = np.matmul(gi, np.swapaxes(vb[i], -1, -2))
-            if ds is None or ds.shape != dp.shape:
-                ds = np.empty_like(dp)
-            KS.softmax_backward(dp, pi, -1, out=ds)
-            if dq is not None:
-                np.matmul(ds, kb[i], out=dq[i])
-                dq[i] *= scale
-            if dk is not None:
-                np.matmul(np.swapaxes(ds, -1, -2), qb[i] * scale, out=dk[i])
+        _backward_blocks(np.broadcast_to(g, p.shape[:-1] + g.shape[-1:]), *_broadcast(lead, q, k, v), p, scale,
+                         dq, dk, dv)
         return tuple(_sum_to(d, a.shape) for d, a in zip((dq, dk, dv), (q, k, v)) if d is not None)
 
     @staticmethod
@@ -141,3 +153,83 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, scale: float) 
     """softmax(q k^T scale) v over the last two dims (..., L, E), (..., S, E), (..., S, Ev); batch dims broadcast.
     q, k, v: one floating dtype, non-empty (callers check: ``nn.functional.scaled_dot_product_attention``)."""
     return Attention.apply(q, k, v, float(scale))
+
+
+def _heads(qkv: np.ndarray, heads: int, batch_first: bool) -> list:
+    """q, k, v of a packed projection (N, L, 3E) (or (L, N, 3E)) as views (N, heads, L, E / heads)."""
+    a, b, e3 = qkv.shape
+    x = qkv.reshape(a, b, 3, heads, e3 // (3 * heads))
+    return [x[:, :, j].transpose(0, 2, 1, 3) if batch_first else x[:, :, j].transpose(1, 2, 0, 3) for j in range(3)]
+
+
+def _merged(shape: tuple, heads: int, batch_first: bool, dtype) -> tuple:
+    """An (N, L, E) (or (L, N, E)) array and its view (N, heads, L, E / heads)."""
+    out = np.empty(shape, dtype)
+    a, b, e = shape
+    x = out.reshape(a, b, heads, e // heads)
+    return out, (x.transpose(0, 2, 1, 3) if batch_first else x.transpose(1, 2, 0, 3))
+
+
+class PackedAttention(Op):
+    """o = merge(softmax(q k^T scale) v) with [q | k | v] = qkv split into heads (self-attention on the packed
+    in-projection); d/dqkv = [dq | dk | dv] of ``Attention`` (``PackedAttentionBackward``)"""
+
+    @staticmethod
+    def forward(ctx, qkv, heads, scale, batch_first):
+        q, k, v = _heads(qkv, heads, batch_first)
+        p = np.empty(q.shape[:-1] + (k.shape[-2],), qkv.dtype)
+        out, o = _merged(qkv.shape[:2] + (qkv.shape[2] // 3,), heads, batch_first, qkv.dtype)
+        _forward_blocks(q, k, v, scale, p, o)
+        ctx.p, ctx.attrs = p, (heads, scale, batch_first)
+        ctx.save_for_backward(qkv)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (qkv,) = ctx.saved_tensors
+        return PackedAttentionBackward.apply(g, qkv, ctx.p, *ctx.attrs), None, None, None
+
+
+def _packed_ops(qkv: Tensor, heads: int, scale: float, batch_first: bool) -> Tensor:
+    """``PackedAttention`` in Tensor ops (its replay, for the derivatives of ``PackedAttentionBackward``)."""
+    a, b, e3 = qkv.shape
+    perm = (0, 2, 1, 3) if batch_first else (1, 2, 0, 3)
+    q, k, v = (t.reshape(a, b, heads, e3 // (3 * heads)).permute(*perm) for t in qkv.chunk(3, -1))
+    o = _attention_ops(q, k, v, scale)
+    return o.permute(*((0, 2, 1, 3) if batch_first else (2, 0, 1, 3))).reshape(a, b, e3 // 3)
+
+
+class PackedAttentionBackward(Op):
+    """d/dqkv of ``PackedAttention`` given its weights p: dq, dk, dv of ``AttentionBackward`` written into one
+    array shaped as qkv. Its own derivative is the replayed vector-Jacobian product of ``_packed_ops``."""
+
+    @staticmethod
+    def forward(ctx, g, qkv, p, heads, scale, batch_first):
+        ctx.attrs = (heads, scale, batch_first)
+        ctx.save_for_backward(g, qkv)
+        dqkv = np.empty(qkv.shape, qkv.dtype)
+        a, b, e3 = qkv.shape
+        go = g.reshape(a, b, heads, e3 // (3 * heads))
+        go = go.transpose(0, 2, 1, 3) if batch_first else go.transpose(1, 2, 0, 3)
+        _backward_blocks(go, *_heads(qkv, heads, batch_first), p, scale, *_heads(dqkv, heads, batch_first))
+        return dqkv
+
+    @staticmethod
+    def backward(ctx, h):
+        g, qkv = ctx.saved_tensors
+        heads, scale, batch_first = ctx.attrs
+        need = ctx.needs_input_grad
+        wrt = [i for i, n in ((0, need[1]), (1, need[0])) if n]
+        result = [None] * 6
+        if wrt:
+            fn = vjp_of(lambda x: _packed_ops(x, heads, scale, batch_first), [0], 1)
+            for i, d in zip(wrt, replay_vjp(fn, (qkv, g), (h,), wrt)):
+                result[1 if i == 0 else 0] = d
+        return tuple(result)
+
+
+def packed_self_attention(qkv: Tensor, num_heads: int, scale: float, batch_first: bool) -> Tensor:
+    """Multi-head self-attention on a packed projection qkv (N, L, 3E) (``batch_first``) or (L, N, 3E): the heads
+    of q, k, v are its thirds split into ``num_heads`` each; returns softmax(q k^T scale) v with the heads merged,
+    (N, L, E) or (L, N, E). Floating, non-empty, 3E divisible by 3 ``num_heads`` (callers check)."""
+    return PackedAttention.apply(qkv, num_heads, float(scale), batch_first)

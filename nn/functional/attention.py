@@ -251,6 +251,16 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                                  f"{tuple(value.shape[:2])}")
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+    if (query is key and key is value and not use_separate_proj_weight and in_proj_weight is not None
+            and bias_k is None and bias_v is None and static_k is None and static_v is None and not add_zero_attn
+            and attn_mask is None and key_padding_mask is None and not is_causal and not need_weights
+            and (dropout_p == 0.0 or not training) and query.dtype.kind == "f" and query.numel() > 0):
+        # self-attention without masks: one op on the packed projection, the heads split and merged as views
+        qkv = linear(query, in_proj_weight, in_proj_bias)
+        attn = fused.packed_self_attention(qkv, num_heads, 1.0 / math.sqrt(head_dim), bf)
+        attn_output = linear(attn.reshape(-1, embed_dim), out_proj_weight, out_proj_bias)
+        attn_output = attn_output.reshape(attn.shape[0], attn.shape[1], -1)
+        return (attn_output if is_batched else attn_output.squeeze(1)), None
     q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight,
                              v_proj_weight, use_separate_proj_weight)
 

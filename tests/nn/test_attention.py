@@ -183,7 +183,10 @@ CASES = {
     "attn_mask_float": dict(attn_mask="float2d"),
     "attn_mask_3d": dict(attn_mask="float3d", key_padding_mask="float"),
     "both_masks_no_weights": dict(attn_mask="bool2d", key_padding_mask="bool", need_weights=False),
-    "no_weights": dict(need_weights=False),
+    "no_weights": dict(need_weights=False),  # this and the next three: the packed one-op self-attention
+    "no_weights_batch_first": dict(batch_first=True, need_weights=False),
+    "no_weights_unbatched": dict(unbatched=True, need_weights=False),
+    "no_weights_no_bias": dict(bias=False, need_weights=False),
     "per_head_weights": dict(average_attn_weights=False, key_padding_mask="bool"),
     "causal": dict(attn_mask="causal", is_causal=True, need_weights=False),
     "causal_with_weights": dict(attn_mask="causal", is_causal=True),

@@ -81,12 +81,13 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
-def _softmax_rows(x, out):  # pragma: no cover - compiled
+def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
         m = _row_max(x, r, n)
+        c = as_type_of(m, scale)  # scale > 0: softmax(scale x) without a pass to scale x
         for j in range(n):
-            out[r, j] = fexp(x[r, j] - m)
+            out[r, j] = fexp((x[r, j] - m) * c)
         s = 0.0
         for j in range(n):
             s += out[r, j]
@@ -120,15 +121,16 @@ def _logsumexp_rows(x, out):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
-def _softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
+def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in prange(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j] * y[r, j]
         s_ = as_type_of(g[r, 0], s)
+        c = as_type_of(g[r, 0], scale)  # the gradient of softmax(scale x) with respect to x
         for j in range(n):
-            out[r, j] = y[r, j] * (g[r, j] - s_)
+            out[r, j] = y[r, j] * (g[r, j] - s_) * c
 
 
 @threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
@@ -209,7 +211,7 @@ def _from_rows(out: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
     return out if axis == len(shape) - 1 else np.moveaxis(out, -1, axis)
 
 
-def _rowwise(kernel, reference, axis, *arrays, out=None):
+def _rowwise(kernel, reference, axis, *arrays, out=None, extra=()):
     if axis is not None and axis < 0:
         axis += arrays[0].ndim
     if axis is None:  # 0-d input: one row of one element
@@ -219,10 +221,10 @@ def _rowwise(kernel, reference, axis, *arrays, out=None):
     else:
         rows = [_as_rows(a, axis) for a in arrays]
         if out is not None:
-            kernel(*rows, out.reshape(rows[0].shape), work=out.size)
+            kernel(*rows, out.reshape(rows[0].shape), *extra, work=out.size)
             return out
         res = np.empty_like(rows[0])
-        kernel(*rows, res, work=res.size)
+        kernel(*rows, res, *extra, work=res.size)
         return _from_rows(res, arrays[0].shape, axis)
     if out is None:
         return res
@@ -230,10 +232,12 @@ def _rowwise(kernel, reference, axis, *arrays, out=None):
     return out
 
 
-def softmax(x: np.ndarray, axis: int | None, out: np.ndarray | None = None) -> np.ndarray:
-    """exp(x - max) / sum(exp(x - max)) along ``axis`` (None for a 0-d array); into ``out`` if given (not
-    overlapping ``x``)."""
-    return _rowwise(_softmax_rows, softmax_numpy, axis, x, out=out)
+def softmax(x: np.ndarray, axis: int | None, out: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray:
+    """exp(scale (x - max)) / sum(exp(scale (x - max))) along ``axis`` (None for a 0-d array): softmax(scale x)
+    for ``scale`` > 0; into ``out`` if given (not overlapping ``x``)."""
+    if scale == 1.0:
+        return _rowwise(_softmax_rows, softmax_numpy, axis, x, out=out)
+    return _rowwise(_softmax_rows, lambda v, a: softmax_numpy(v * scale, a), axis, x, out=out, extra=(scale,))
 
 
 def log_softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
@@ -241,10 +245,14 @@ def log_softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
     return _rowwise(_log_softmax_rows, log_softmax_numpy, axis, x)
 
 
-def softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None, out: np.ndarray | None = None) -> np.ndarray:
-    """y * (g - sum(g * y)) along ``axis``: the gradient of softmax given its output ``y``; into ``out`` if given
-    (not overlapping ``g`` or ``y``)."""
-    return _rowwise(_softmax_backward_rows, softmax_backward_numpy, axis, g, y, out=out)
+def softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None, out: np.ndarray | None = None,
+                     scale: float = 1.0) -> np.ndarray:
+    """scale y (g - sum(g y)) along ``axis``: the gradient of softmax(scale x) given its output ``y``; into ``out``
+    if given (not overlapping ``g`` or ``y``)."""
+    if scale == 1.0:
+        return _rowwise(_softmax_backward_rows, softmax_backward_numpy, axis, g, y, out=out)
+    return _rowwise(_softmax_backward_rows, lambda a, b, ax: softmax_backward_numpy(a, b, ax) * scale, axis, g, y,
+                    out=out, extra=(scale,))
 
 
 def log_softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None) -> np.ndarray:

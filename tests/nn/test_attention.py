@@ -96,6 +96,16 @@ def test_sdpa_blocks_give_the_same_bits(rng, monkeypatch):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("scale", [0.3, -0.5])  # > 0: the softmax scales the scores itself; else q is scaled
+def test_sdpa_scale_of_either_sign_matches_torch(scale, rng):
+    q, qt = _pair(rng, (2, 3, 4, 5))
+    k, kt = _pair(rng, (2, 3, 6, 5))
+    v, vt = _pair(rng, (2, 3, 6, 2))
+    out = F.scaled_dot_product_attention(q, k, v, scale=scale)
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, scale=scale)
+    _compare_backward([out], [out_t], rng, [(q, qt), (k, kt), (v, vt)])
+
+
 def test_sdpa_output_and_grads_keep_the_heads_layout(rng):
     """Heads that are a permuted view of one projection (N, L, H * E) give an output and gradients laid out as
     (N, L, H, E) in memory, so merging the heads back is a view."""

@@ -4,7 +4,8 @@ references.
 The Numba kernels work on the rows of a C-contiguous 2-D array (the reduced axis moved last, copying only when
 needed): one pass for the row max, one for exp(x - max) and its sum, one to scale, so nothing overflows and no
 temporaries are made. exp is ``_fastexp.fexp`` (vectorizable; Numba's own np.exp is a scalar libm call here);
-sums accumulate in float64 and use fastmath "reassoc" only (so they vectorize; nan/inf semantics are kept).
+sums accumulate in float64 and use fastmath "reassoc" and "contract" only (the sums vectorize, exp's polynomial
+runs on fused multiply-adds; nan/inf semantics are kept).
 The public functions take any array and an axis and use Numba for non-empty float32/float64 input, numpy
 otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
 
@@ -36,7 +37,8 @@ USE_NUMBA = True  # tests switch it off to run the numpy references through the 
 
 
 # ---- Numba row kernels (x: 2-D C-contiguous) ----
-# fastmath "reassoc" only lets LLVM reorder the row sums (so they vectorize); nan/inf semantics are kept.
+# fastmath "reassoc" lets LLVM reorder the row sums (so they vectorize) and "contract" fuse exp's multiply-adds;
+# nan/inf semantics are kept.
 @njit(cache=True, inline="always", error_model="numpy")
 def _row_max(x, r, n):  # pragma: no cover - compiled
     """max of row r (nan entries make the row's result nan later, through exp). Eight running maxima, each over
@@ -80,7 +82,7 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
     return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
@@ -96,7 +98,7 @@ def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
             out[r, j] *= inv
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
@@ -109,7 +111,7 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
             out[r, j] = (x[r, j] - m) - lse  # not x - (m + lse): m + lse would round to m's ulp
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
@@ -120,7 +122,7 @@ def _logsumexp_rows(x, out):  # pragma: no cover - compiled
         out[r] = m + np.log(s)
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in prange(rows):
@@ -133,7 +135,7 @@ def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
             out[r, j] = y[r, j] * (g[r, j] - s_) * c
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in prange(rows):

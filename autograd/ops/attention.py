@@ -24,7 +24,9 @@ from .replay import replay_vjp, vjp_of
 
 __all__ = ["scaled_dot_product_attention", "packed_self_attention"]
 
-BLOCK_SCORES = 1 << 18  # scores (L x S entries) a block holds: about 1 MiB of float32, in a core's L2
+# scores (L x S entries) a block holds: 512 KiB of float32, so the three such arrays the backward works on at
+# once (the weights, dP and dS of the block) stay in a core's L2
+BLOCK_SCORES = 1 << 17
 
 
 def _blocks(lead: tuple, per_row: int) -> list:

@@ -64,8 +64,8 @@ SPECS = [
     OpSpec("batch_norm_eval",
            lambda lib, x, rm, rv, w, b: F(lib).batch_norm(x, rm, rv.abs() + 0.5, w, b, training=False),
            [((4, 3, 5), (3,), (3,), (3,), (3,))], grad_inputs=(0, 3, 4)),
-    # the one-op attention (autograd/ops/attention.py): batch dims broadcast, 2-D operands, and a big case of two
-    # blocks of BLOCK_SCORES scores, the second short
+    # the one-op attention (autograd/ops/attention.py): batch dims broadcast, 2-D operands, and a big case of
+    # three blocks of BLOCK_SCORES scores, the last short
     OpSpec("scaled_dot_product_attention", lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v),
            [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 4)), ((4, 3), (5, 3), (5, 2)),
             ((2, 1, 3, 4), (1, 2, 5, 4), (2, 2, 5, 3))],

@@ -55,32 +55,42 @@ def _broadcast(lead: tuple, *arrays) -> list:
 
 def _forward_blocks(q, k, v, scale: float, p: np.ndarray, o: np.ndarray) -> None:
     """p = softmax(q k^T scale), o = p v, a block of the first batch axis at a time (q, k, v broadcast alike)."""
-    for i in _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]):
+
+    def block(i) -> None:
         if scale > 0:  # softmax(scale s) = exp(scale (s - max s)) / sum: the softmax scales as it goes
             KS.softmax(np.matmul(q[i], np.swapaxes(k[i], -1, -2)), -1, out=p[i], scale=scale)
         else:  # the largest scaled score is not scale * max s: scale q first
             KS.softmax(np.matmul(q[i] * scale, np.swapaxes(k[i], -1, -2)), -1, out=p[i])
         np.matmul(p[i], v[i], out=o[i])
 
+    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]))
+
 
 def _backward_blocks(g, q, k, v, p, scale: float, dq, dk, dv) -> None:
     """dv = p^T g, dS = p (g v^T - rowsum(p g v^T)) scale, dq = dS k, dk = dS^T q into the given arrays (None:
     not wanted), by the blocks of the forward."""
-    ds = None
-    for i in _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]):
+
+    def block(i) -> None:
         pi, gi = p[i], g[i]
         if dv is not None:
             np.matmul(np.swapaxes(pi, -1, -2), gi, out=dv[i])
         if dq is None and dk is None:
-            continue
+            return
         dp = np.matmul(gi, np.swapaxes(v[i], -1, -2))
-        if ds is None or ds.shape != dp.shape:
-            ds = np.empty_like(dp)
-        KS.softmax_backward(dp, pi, -1, out=ds, scale=scale)  # d/d(q k^T): the scale is in ds
+        ds = KS.softmax_backward(dp, pi, -1, scale=scale)  # d/d(q k^T): the scale is in ds
         if dq is not None:
             np.matmul(ds, k[i], out=dq[i])
         if dk is not None:
             np.matmul(np.swapaxes(ds, -1, -2), q[i], out=dk[i])
+
+    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]))
+
+
+def _each(fn, blocks: list) -> None:
+    """``fn`` of every block, in order; the blocks write disjoint parts of the outputs and need nothing from one
+    another, so they may as well run side by side."""
+    for i in blocks:
+        fn(i)
 
 
 def _sum_to(d: np.ndarray, shape: tuple) -> np.ndarray:

@@ -1,8 +1,11 @@
 """Attention, as ``torch.nn.functional``: ``scaled_dot_product_attention`` and ``multi_head_attention_forward``.
 
-Both are composed from differentiable Tensor ops (matmul, softmax, dropout, linear), so every input, including
-a float ``attn_mask``, gets its gradient and higher derivatives. Mask conventions are PyTorch's, which differ
-between the two: in ``scaled_dot_product_attention`` a bool mask is True where attending is *allowed*; in
+Without a mask or dropout, attention is one op (``autograd.ops.attention``: a block of the batch at a time, its
+backward an op of its own), and self-attention in ``multi_head_attention_forward`` runs on the packed
+in-projection, the heads split and merged as views. Otherwise both are composed from differentiable Tensor ops
+(matmul, softmax, dropout, linear). Either way every input, including a float ``attn_mask``, gets its gradient
+and higher derivatives. Mask conventions are PyTorch's, which differ between the two: in
+``scaled_dot_product_attention`` a bool mask is True where attending is *allowed*; in
 ``multi_head_attention_forward`` (and ``nn.MultiheadAttention``, the transformer layers) a bool ``attn_mask`` or
 ``key_padding_mask`` is True where attending is *not* allowed. Float masks are added to the scores in both.
 """

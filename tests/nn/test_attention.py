@@ -96,6 +96,39 @@ def test_sdpa_blocks_give_the_same_bits(rng, monkeypatch):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_sdpa_parallel_softmax_rows_give_the_serial_bits(rng, monkeypatch):
+    """With the Numba loops parallel (every threshold 0, two threads) the one-op attention and the packed
+    self-attention give the bits of their serial run: the softmax rows are split over threads, the products
+    (the BLAS on one thread in both runs) are the same calls."""
+    from autograd import threads
+
+    x = rng.standard_normal((3, 10, 12)).astype(np.float32)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2, 10, 6), (3, 2, 14, 6), (3, 2, 14, 5)))
+    g = rng.standard_normal((3, 2, 10, 5)).astype(np.float32)
+    autograd.manual_seed(0)
+    mha = nn.MultiheadAttention(12, 3, batch_first=True)
+
+    def run():
+        xt = autograd.tensor(x, requires_grad=True)
+        mha.zero_grad()
+        out = mha(xt, xt, xt, need_weights=False)[0]
+        (out * out).sum().backward()
+        return _fused_run(q, k, v, g) + [out.numpy().copy(), xt.grad.numpy().copy(),
+                                         mha.in_proj_weight.grad.numpy().copy()]
+
+    with threads.num_threads(1):
+        serial = run()
+        for family in threads.THRESHOLDS:
+            monkeypatch.setitem(threads.THRESHOLDS, family, 0)
+        monkeypatch.setattr(threads, "_NUM", 2)
+        monkeypatch.setattr(threads, "PARALLEL_LOOPS", True)
+        before = threads._state["parallel_calls"]
+        parallel = run()
+        assert threads._state["parallel_calls"] > before
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("scale", [0.3, -0.5])  # > 0: the softmax scales the scores itself; else q is scaled
 def test_sdpa_scale_of_either_sign_matches_torch(scale, rng):
     q, qt = _pair(rng, (2, 3, 4, 5))

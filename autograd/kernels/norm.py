@@ -16,9 +16,9 @@ These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off b
 
 Layer norm (and any grouping whose affine runs along the normalized axis: a (1, M, K) view with ``w``, ``b`` of
 K) has row kernels of its own that apply the affine in the same pass: ``normalize_rows`` writes
-y = (x - mean) invstd w + b (row sums in float64, the elementwise work in x's precision, twice the SIMD lanes of
-float64 for float32) and keeps mean and invstd in float64 (no xhat array; the backward recomputes it from
-x), and ``normalize_rows_backward`` gives dx, dw = sum g xhat and db = sum g in one pass over g and x. The
+y = xhat w + b and keeps mean and invstd in float64 (no xhat array: the backward recomputes xhat from x, rounded
+as the forward rounded it; the rest of the elementwise work in x's precision, twice the SIMD lanes of float64 for
+float32), and ``normalize_rows_backward`` gives dx, dw = sum g xhat and db = sum g in one pass over g and x. The
 column sums are taken per block of ``ROW_BLOCK`` rows (one ``prange`` iteration each) and the blocks' partial
 sums are added in block order afterwards, so the bits do not depend on the thread count.
 """
@@ -26,7 +26,7 @@ sums are added in block order afterwards, so the bits do not depend on the threa
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from .. import threads
 from ._fastexp import as_type_of
@@ -79,6 +79,15 @@ def _backward_numba(gh, xhat, invstd, gx):
 ROW_BLOCK = 32  # rows per partial sum of dw, db in the layer-norm backward (fixed: the same bits on any threads)
 
 
+@njit(cache=True, error_model="numpy")
+def _xhat_row(x, i, m, r, out):  # pragma: no cover - compiled
+    """out = (x[i] - m) r in float64, rounded once to x's type; no fastmath, so the forward and the backward
+    round every xhat alike (in the backward g w - mean(g w) - xhat mean(g w xhat) nearly cancels, and only does
+    so accurately with the xhat the forward used)."""
+    for j in range(x.shape[1]):
+        out[j] = (x[i, j] - m) * r
+
+
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
 def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
     m_n, k_n = x.shape
@@ -93,9 +102,9 @@ def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
             v += d * d
         v /= k_n
         r = 1.0 / np.sqrt(v + eps)
-        m_, r_ = as_type_of(x, m), as_type_of(x, r)  # the elementwise work in x's precision: twice the lanes
+        _xhat_row(x, i, m, r, y[i])
         for j in range(k_n):
-            y[i, j] = (x[i, j] - m_) * r_ * w[j] + b[j]
+            y[i, j] = y[i, j] * w[j] + b[j]
         mean[i] = m
         var[i] = v
         invstd[i] = r
@@ -105,26 +114,27 @@ def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
 def _rows_backward_numba(g, x, w, mean, invstd, need_x, gx, pw, pb):
     m_n, k_n = x.shape
     for blk in prange(pw.shape[0]):
+        xh = np.empty(k_n, x.dtype)
         for j in range(k_n):
             pw[blk, j] = 0.0
             pb[blk, j] = 0.0
         for i in range(blk * ROW_BLOCK, min(blk * ROW_BLOCK + ROW_BLOCK, m_n)):
-            m = as_type_of(x, mean[i])
-            r = as_type_of(x, invstd[i])
+            r = invstd[i]
+            _xhat_row(x, i, mean[i], r, xh)
             s1 = 0.0
             s2 = 0.0
             for j in range(k_n):
-                xh = (x[i, j] - m) * r
                 gh = g[i, j] * w[j]
                 s1 += gh
-                s2 += gh * xh
-                pw[blk, j] += g[i, j] * xh
+                s2 += gh * xh[j]
+                pw[blk, j] += g[i, j] * xh[j]
                 pb[blk, j] += g[i, j]
             if need_x:
                 a = as_type_of(x, s1 / k_n)
                 c = as_type_of(x, s2 / k_n)
+                r_ = as_type_of(x, r)
                 for j in range(k_n):
-                    gx[i, j] = r * (g[i, j] * w[j] - a - (x[i, j] - m) * r * c)
+                    gx[i, j] = r_ * (g[i, j] * w[j] - a - xh[j] * c)
 
 
 def _numba_ok(*arrays) -> bool:

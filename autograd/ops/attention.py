@@ -49,6 +49,12 @@ def _like(ref: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     return base.transpose(np.argsort(order))
 
 
+def _blas_ready(g: np.ndarray) -> np.ndarray:
+    """``g`` copied where an axis has stride 0 (the expanded gradient of a sum), which numpy's matmul would run
+    without the BLAS."""
+    return np.ascontiguousarray(g) if 0 in g.strides and g.size > 1 else g
+
+
 def _broadcast(lead: tuple, *arrays) -> list:
     return [np.broadcast_to(a, lead + a.shape[-2:]) for a in arrays]
 
@@ -138,6 +144,7 @@ class AttentionBackward(Op):
     def forward(ctx, g, q, k, v, p, scale, need):
         ctx.scale, ctx.need = scale, need
         ctx.save_for_backward(g, q, k, v)
+        g = _blas_ready(g)
         lead = p.shape[:-2]
         full = len(lead) + 2
         dq, dk, dv = (_like(a if a.ndim == full else p, lead + a.shape[-2:], q.dtype) if n else None
@@ -220,6 +227,7 @@ class PackedAttentionBackward(Op):
     def forward(ctx, g, qkv, p, heads, scale, batch_first):
         ctx.attrs = (heads, scale, batch_first)
         ctx.save_for_backward(g, qkv)
+        g = _blas_ready(g)
         dqkv = np.empty(qkv.shape, qkv.dtype)
         a, b, e3 = qkv.shape
         go = g.reshape(a, b, heads, e3 // (3 * heads))

@@ -213,6 +213,23 @@ def test_softmax_kernels_match_reference(rng, monkeypatch, dtype, shape, axis):
         assert out.dtype == dtype and out.shape == x.shape
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_with_scale_and_out(rng, dtype):
+    """softmax(x, scale=c) is softmax of c x, and its backward the gradient with respect to x (c > 0)."""
+    x = rng.standard_normal((37, 70)).astype(dtype) * 4
+    g = rng.standard_normal((37, 70)).astype(dtype)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    out = np.empty_like(x)
+    y = KS.softmax(x, 1, out=out, scale=0.3)
+    assert y is out
+    np.testing.assert_allclose(y, KS.softmax_numpy(x.astype(np.float64) * 0.3, 1), **tol)
+    ref = KS.softmax_backward_numpy(g.astype(np.float64), y.astype(np.float64), 1) * 0.3
+    np.testing.assert_allclose(KS.softmax_backward(g, y, -1, scale=0.3), ref, **tol)
+    out2 = np.empty_like(x)
+    assert KS.softmax_backward(g, y, 1, out=out2, scale=0.3) is out2
+    np.testing.assert_array_equal(out2, KS.softmax_backward(g, y, 1, scale=0.3))
+
+
 @pytest.mark.parametrize("numba", [True, False])
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_softmax_stability_and_special_values(monkeypatch, dtype, numba):

@@ -288,6 +288,26 @@ def test_multihead_attention(batch_first):
               {"in0": q_axes, "in1": kv_axes})
 
 
+def test_one_op_attention():
+    """F.scaled_dot_product_attention without a mask, and cross-attention without weights: the one-op attention
+    (autograd/ops/attention.py), batch and sequence axes dynamic."""
+    m = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    class Cross(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = m
+
+        def forward(self, x, y):
+            q = x.reshape(x.shape[0], x.shape[1], 2, 4).transpose(1, 2)
+            k = y.reshape(y.shape[0], y.shape[1], 2, 4).transpose(1, 2)
+            return self.attn(x, y, y, need_weights=False)[0] + nn.functional.scaled_dot_product_attention(
+                q, k, k, scale=0.3).transpose(1, 2).reshape(x.shape)
+
+    roundtrip(Cross(), lambda b, t: (randn(b, t, 8), randn(b, t + 1, 8)), [(2, 3), (3, 5)],
+              {"in0": {0: "batch", 1: "seq"}, "in1": {0: "batch", 1: "kv_seq"}})
+
+
 def test_transformer_layers():
     enc = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
     dec = nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, activation="gelu", norm_first=True)

@@ -13,14 +13,23 @@ functions are the reference (measurements: benchmarks/RESULTS.md, "Design measur
 ``autograd.threads.kernel`` loops of the "norm" family: serial below its threshold, a ``prange`` over C above it
 (each C's statistics summed by one iteration in the serial order: the same bits on any thread count).
 These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+
+Layer norm (and any grouping whose affine runs along the normalized axis: a (1, M, K) view with ``w``, ``b`` of
+K) has row kernels of its own that apply the affine in the same pass: ``normalize_rows`` writes
+y = xhat w + b and keeps mean and invstd in float64 (no xhat array: the backward recomputes xhat from x, rounded
+as the forward rounded it; the rest of the elementwise work in x's precision, twice the SIMD lanes of float64 for
+float32), and ``normalize_rows_backward`` gives dx, dw = sum g xhat and db = sum g in one pass over g and x. The
+column sums are taken per block of ``ROW_BLOCK`` rows (one ``prange`` iteration each) and the blocks' partial
+sums are added in block order afterwards, so the bits do not depend on the thread count.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from .. import threads
+from ._fastexp import as_type_of
 
 
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
@@ -67,6 +76,67 @@ def _backward_numba(gh, xhat, invstd, gx):
                 gx[a, c, b] = r * (gh[a, c, b] - s1 - xhat[a, c, b] * s2)
 
 
+ROW_BLOCK = 32  # rows per partial sum of dw, db in the layer-norm backward (fixed: the same bits on any threads)
+
+
+@njit(cache=True, error_model="numpy")
+def _xhat_row(x, i, m, r, out):  # pragma: no cover - compiled
+    """out = (x[i] - m) r in float64, rounded once to x's type; no fastmath, so the forward and the backward
+    round every xhat alike (in the backward g w - mean(g w) - xhat mean(g w xhat) nearly cancels, and only does
+    so accurately with the xhat the forward used)."""
+    for j in range(x.shape[1]):
+        out[j] = (x[i, j] - m) * r
+
+
+@threads.kernel("norm", fastmath={"reassoc", "contract"})
+def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
+    m_n, k_n = x.shape
+    for i in prange(m_n):
+        s = 0.0
+        for j in range(k_n):
+            s += x[i, j]
+        m = s / k_n
+        v = 0.0
+        for j in range(k_n):
+            d = x[i, j] - m
+            v += d * d
+        v /= k_n
+        r = 1.0 / np.sqrt(v + eps)
+        _xhat_row(x, i, m, r, y[i])
+        for j in range(k_n):
+            y[i, j] = y[i, j] * w[j] + b[j]
+        mean[i] = m
+        var[i] = v
+        invstd[i] = r
+
+
+@threads.kernel("norm", fastmath={"reassoc", "contract"})
+def _rows_backward_numba(g, x, w, mean, invstd, need_x, gx, pw, pb):
+    m_n, k_n = x.shape
+    for blk in prange(pw.shape[0]):
+        xh = np.empty(k_n, x.dtype)
+        for j in range(k_n):
+            pw[blk, j] = 0.0
+            pb[blk, j] = 0.0
+        for i in range(blk * ROW_BLOCK, min(blk * ROW_BLOCK + ROW_BLOCK, m_n)):
+            r = invstd[i]
+            _xhat_row(x, i, mean[i], r, xh)
+            s1 = 0.0
+            s2 = 0.0
+            for j in range(k_n):
+                gh = g[i, j] * w[j]
+                s1 += gh
+                s2 += gh * xh[j]
+                pw[blk, j] += g[i, j] * xh[j]
+                pb[blk, j] += g[i, j]
+            if need_x:
+                a = as_type_of(x, s1 / k_n)
+                c = as_type_of(x, s2 / k_n)
+                r_ = as_type_of(x, r)
+                for j in range(k_n):
+                    gx[i, j] = r_ * (g[i, j] * w[j] - a - xh[j] * c)
+
+
 def _numba_ok(*arrays) -> bool:
     dt = arrays[0].dtype
     return dt in (np.float32, np.float64) and all(a.dtype == dt for a in arrays)
@@ -105,3 +175,44 @@ def normalize_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray) -> 
     gx = np.empty_like(xhat)
     _backward_numba(np.ascontiguousarray(gh), np.ascontiguousarray(xhat), invstd, gx, work=gx.size)
     return gx
+
+
+def _affine_or(v, k: int, fill: float, dtype) -> np.ndarray:
+    return np.full(k, fill, dtype=dtype) if v is None else np.ascontiguousarray(v).reshape(k)
+
+
+def normalize_rows(x2: np.ndarray, w, b, eps: float):
+    """(y, mean, biased var, invstd) of a (M, K) array normalized per row, y = (x - mean) invstd w + b with ``w``,
+    ``b`` of K elements (None: 1 and 0); mean, var and invstd are float64."""
+    m_n, k_n = x2.shape
+    if not _numba_ok(x2, *(v for v in (w, b) if v is not None)):
+        xhat, mean, var, invstd = normalize_numpy(x2[None], eps)
+        y = xhat[0]
+        y = y * w.reshape(k_n) if w is not None else y
+        y = y + b.reshape(k_n) if b is not None else y
+        return y, mean.astype(np.float64), var.astype(np.float64), invstd.astype(np.float64)
+    x2 = np.ascontiguousarray(x2)
+    y = np.empty_like(x2)
+    mean, var, invstd = (np.empty(m_n, dtype=np.float64) for _ in range(3))
+    _rows_forward_numba(x2, _affine_or(w, k_n, 1.0, x2.dtype), _affine_or(b, k_n, 0.0, x2.dtype), eps, y, mean,
+                        var, invstd, work=x2.size)
+    return y, mean, var, invstd
+
+
+def normalize_rows_backward(g2: np.ndarray, x2: np.ndarray, w, mean: np.ndarray, invstd: np.ndarray,
+                            need_x: bool = True):
+    """(dx or None, dw, db) of ``normalize_rows`` given g = d loss / d y (all (M, K); mean, invstd from the
+    forward): dx = invstd (g w - mean(g w) - xhat mean(g w xhat)), dw = sum_rows g xhat, db = sum_rows g."""
+    m_n, k_n = x2.shape
+    if not _numba_ok(g2, x2, *(v for v in (w,) if v is not None)):
+        xhat = ((x2 - mean[:, None]) * invstd[:, None]).astype(x2.dtype)
+        gh = g2 * w.reshape(k_n) if w is not None else g2
+        gx = normalize_backward_numpy(gh[None], xhat[None], invstd.astype(x2.dtype))[0] if need_x else None
+        return gx, (g2 * xhat).sum(axis=0), g2.sum(axis=0)
+    g2, x2 = np.ascontiguousarray(g2), np.ascontiguousarray(x2)
+    gx = np.empty_like(x2) if need_x else np.empty((0, 0), x2.dtype)
+    blocks = -(-m_n // ROW_BLOCK)
+    pw, pb = np.empty((blocks, k_n)), np.empty((blocks, k_n))
+    _rows_backward_numba(g2, x2, _affine_or(w, k_n, 1.0, x2.dtype), mean, invstd, need_x, gx, pw, pb,
+                         work=x2.size)
+    return (gx if need_x else None), pw.sum(axis=0).astype(x2.dtype), pb.sum(axis=0).astype(x2.dtype)

@@ -4,7 +4,8 @@ references.
 The Numba kernels work on the rows of a C-contiguous 2-D array (the reduced axis moved last, copying only when
 needed): one pass for the row max, one for exp(x - max) and its sum, one to scale, so nothing overflows and no
 temporaries are made. exp is ``_fastexp.fexp`` (vectorizable; Numba's own np.exp is a scalar libm call here);
-sums accumulate in float64 and use fastmath "reassoc" only (so they vectorize; nan/inf semantics are kept).
+sums accumulate in float64 and use fastmath "reassoc" and "contract" only (the sums vectorize, exp's polynomial
+runs on fused multiply-adds; nan/inf semantics are kept).
 The public functions take any array and an axis and use Numba for non-empty float32/float64 input, numpy
 otherwise (other dtypes, empty arrays, several axes at once for logsumexp).
 
@@ -36,42 +37,59 @@ USE_NUMBA = True  # tests switch it off to run the numpy references through the 
 
 
 # ---- Numba row kernels (x: 2-D C-contiguous) ----
-# fastmath "reassoc" only lets LLVM reorder the row sums (so they vectorize); nan/inf semantics are kept.
+# fastmath "reassoc" lets LLVM reorder the row sums (so they vectorize) and "contract" fuse exp's multiply-adds;
+# nan/inf semantics are kept.
 @njit(cache=True, inline="always", error_model="numpy")
-def _row_max(x, r, n, acc):  # pragma: no cover - compiled
-    """max of row r (nan entries make the row's result nan later, through exp). Long rows keep 16 running maxima
-    so the loop vectorizes (a single running max is a serial dependency chain); they live in ``acc``, 16 floats
-    of scratch the caller lends (the row's output, written afterwards), so no row allocates."""
-    m = x[r, 0]
-    nb = n // 16 * 16 if n >= 64 else 0
-    if nb:
-        for k in range(16):
-            acc[k] = x[r, k]
-        for j in range(16, nb, 16):
-            for k in range(16):
-                acc[k] = max(x[r, j + k], acc[k])
-        for k in range(16):
-            m = acc[k] if acc[k] > m else m
+def _row_max(x, r, n):  # pragma: no cover - compiled
+    """max of row r (nan entries make the row's result nan later, through exp). Eight running maxima, each over
+    every eighth entry, so eight compare-selects run at once (a single running max is a serial dependency chain
+    whose select LLVM does not vectorize without assuming no nan)."""
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x[r, 0]
+    nb = n // 8 * 8
+    for j in range(0, nb, 8):
+        v = x[r, j]
+        m0 = v if v > m0 else m0
+        v = x[r, j + 1]
+        m1 = v if v > m1 else m1
+        v = x[r, j + 2]
+        m2 = v if v > m2 else m2
+        v = x[r, j + 3]
+        m3 = v if v > m3 else m3
+        v = x[r, j + 4]
+        m4 = v if v > m4 else m4
+        v = x[r, j + 5]
+        m5 = v if v > m5 else m5
+        v = x[r, j + 6]
+        m6 = v if v > m6 else m6
+        v = x[r, j + 7]
+        m7 = v if v > m7 else m7
     for j in range(nb, n):
         v = x[r, j]
-        m = v if v > m else m
-    return m
+        m0 = v if v > m0 else m0
+    m0 = m1 if m1 > m0 else m0
+    m2 = m3 if m3 > m2 else m2
+    m4 = m5 if m5 > m4 else m4
+    m6 = m7 if m7 > m6 else m6
+    m0 = m2 if m2 > m0 else m0
+    m4 = m6 if m6 > m4 else m4
+    return m4 if m4 > m0 else m0
 
 
 @njit(cache=True, inline="always")
-def _row_shift(x, r, n, acc):  # pragma: no cover - compiled
+def _row_shift(x, r, n):  # pragma: no cover - compiled
     """the row max, or 0 when it is not finite (all -inf rows give -inf, +inf rows inf, not nan)."""
-    m = _row_max(x, r, n, acc)
+    m = _row_max(x, r, n)
     return m if np.isfinite(m) else as_type_of(m, 0.0)
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
-def _softmax_rows(x, out):  # pragma: no cover - compiled
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
+def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n, out[r])
+        m = _row_max(x, r, n)
+        c = as_type_of(m, scale)  # scale > 0: softmax(scale x) without a pass to scale x
         for j in range(n):
-            out[r, j] = fexp(x[r, j] - m)
+            out[r, j] = fexp((x[r, j] - m) * c)
         s = 0.0
         for j in range(n):
             s += out[r, j]
@@ -80,11 +98,11 @@ def _softmax_rows(x, out):  # pragma: no cover - compiled
             out[r, j] *= inv
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _log_softmax_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r, n, out[r])  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
+        m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)
@@ -93,31 +111,31 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
             out[r, j] = (x[r, j] - m) - lse  # not x - (m + lse): m + lse would round to m's ulp
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _logsumexp_rows(x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    acc = np.empty((rows, 16 if n >= 64 else 0), x.dtype)  # out holds one value a row: scratch of its own
     for r in prange(rows):
-        m = _row_shift(x, r, n, acc[r])
+        m = _row_shift(x, r, n)
         s = 0.0
         for j in range(n):
             s += fexp(x[r, j] - m)
         out[r] = m + np.log(s)
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
-def _softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
+def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in prange(rows):
         s = 0.0
         for j in range(n):
             s += g[r, j] * y[r, j]
         s_ = as_type_of(g[r, 0], s)
+        c = as_type_of(g[r, 0], scale)  # the gradient of softmax(scale x) with respect to x
         for j in range(n):
-            out[r, j] = y[r, j] * (g[r, j] - s_)
+            out[r, j] = y[r, j] * (g[r, j] - s_) * c
 
 
-@threads.kernel("softmax", fastmath={"reassoc"}, error_model="numpy")
+@threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
 def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
     for r in prange(rows):
@@ -195,20 +213,33 @@ def _from_rows(out: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
     return out if axis == len(shape) - 1 else np.moveaxis(out, -1, axis)
 
 
-def _rowwise(kernel, reference, axis, *arrays):
+def _rowwise(kernel, reference, axis, *arrays, out=None, extra=()):
+    if axis is not None and axis < 0:
+        axis += arrays[0].ndim
     if axis is None:  # 0-d input: one row of one element
-        return np.asarray(reference(*[a.reshape(1) for a in arrays], 0)).reshape(())
-    if not _use_numba(*arrays):
-        return np.asarray(reference(*arrays, axis))
-    rows = [_as_rows(a, axis) for a in arrays]
-    out = np.empty_like(rows[0])
-    kernel(*rows, out, work=out.size)
-    return _from_rows(out, arrays[0].shape, axis)
+        res = np.asarray(reference(*[a.reshape(1) for a in arrays], 0)).reshape(())
+    elif not _use_numba(*arrays) or (out is not None and (axis != out.ndim - 1 or not out.flags.c_contiguous)):
+        res = np.asarray(reference(*arrays, axis))
+    else:
+        rows = [_as_rows(a, axis) for a in arrays]
+        if out is not None:
+            kernel(*rows, out.reshape(rows[0].shape), *extra, work=out.size)
+            return out
+        res = np.empty_like(rows[0])
+        kernel(*rows, res, *extra, work=res.size)
+        return _from_rows(res, arrays[0].shape, axis)
+    if out is None:
+        return res
+    out[...] = res
+    return out
 
 
-def softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
-    """exp(x - max) / sum(exp(x - max)) along ``axis`` (None for a 0-d array)."""
-    return _rowwise(_softmax_rows, softmax_numpy, axis, x)
+def softmax(x: np.ndarray, axis: int | None, out: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray:
+    """exp(scale (x - max)) / sum(exp(scale (x - max))) along ``axis`` (None for a 0-d array): softmax(scale x)
+    for ``scale`` > 0; into ``out`` if given (not overlapping ``x``)."""
+    if scale == 1.0:
+        return _rowwise(_softmax_rows, softmax_numpy, axis, x, out=out)
+    return _rowwise(_softmax_rows, lambda v, a: softmax_numpy(v * scale, a), axis, x, out=out, extra=(scale,))
 
 
 def log_softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
@@ -216,9 +247,14 @@ def log_softmax(x: np.ndarray, axis: int | None) -> np.ndarray:
     return _rowwise(_log_softmax_rows, log_softmax_numpy, axis, x)
 
 
-def softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None) -> np.ndarray:
-    """y * (g - sum(g * y)) along ``axis``: the gradient of softmax given its output ``y``."""
-    return _rowwise(_softmax_backward_rows, softmax_backward_numpy, axis, g, y)
+def softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None, out: np.ndarray | None = None,
+                     scale: float = 1.0) -> np.ndarray:
+    """scale y (g - sum(g y)) along ``axis``: the gradient of softmax(scale x) given its output ``y``; into ``out``
+    if given (not overlapping ``g`` or ``y``)."""
+    if scale == 1.0:
+        return _rowwise(_softmax_backward_rows, softmax_backward_numpy, axis, g, y, out=out)
+    return _rowwise(_softmax_backward_rows, lambda a, b, ax: softmax_backward_numpy(a, b, ax) * scale, axis, g, y,
+                    out=out, extra=(scale,))
 
 
 def log_softmax_backward(g: np.ndarray, y: np.ndarray, axis: int | None) -> np.ndarray:

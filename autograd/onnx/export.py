@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from ..tensor import Tensor
-from . import ops_math, ops_nn, ops_shape  # noqa: F401  (register the translations)
+from . import ops_attention, ops_math, ops_nn, ops_shape  # noqa: F401  (register the translations)
 from .graph import TRANSLATIONS, Graph, UnsupportedOperatorError
 from .trace import pair, perturbed, run
 

@@ -24,6 +24,7 @@ class NormSpec(NamedTuple):
     affine_shape: tuple  # shape w and b broadcast to against x
     affine_dims: tuple  # axes of x summed for the gradients of w and b
     eps: float
+    rows: bool = False  # a (1, M, K) view with the affine along K (layer norm): the fused row kernels
 
 
 class Normalize(Op):
@@ -32,6 +33,14 @@ class Normalize(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, spec):
+        ctx.spec = spec
+        ctx.save_for_backward(x, w)
+        if spec.rows and x.size:  # affine along the normalized axis: one fused pass, no xhat kept
+            y2, mean, var, invstd = K.normalize_rows(x.reshape(spec.view[1:]), w, b, spec.eps)
+            ctx.stats = (mean, invstd)
+            mean, var = mean.astype(x.dtype), var.astype(x.dtype)
+            ctx.mark_non_differentiable(mean, var)
+            return y2.reshape(x.shape), mean, var
         xhat3, mean, var, invstd = K.normalize(x.reshape(spec.view), spec.eps)
         xhat = xhat3.reshape(x.shape)
         y = xhat
@@ -41,8 +50,7 @@ class Normalize(Op):
             y = y + b.reshape(spec.affine_shape)
         if y is xhat:
             y = xhat.copy()
-        ctx.spec, ctx.xhat, ctx.invstd = spec, xhat, invstd
-        ctx.save_for_backward(x, w)
+        ctx.stats = (xhat, invstd)
         ctx.mark_non_differentiable(mean, var)
         return y, mean, var
 
@@ -51,22 +59,31 @@ class Normalize(Op):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad[:3]
         b_shape = ctx._in_meta[2][0] if need[2] else None
-        grads = iter(NormalizeBackward.apply(g, x, w, ctx.xhat, ctx.invstd, ctx.spec, need, b_shape))
+        grads = iter(NormalizeBackward.apply(g, x, w, ctx.stats, ctx.spec, need, b_shape))
         return tuple(next(grads) if n else None for n in need) + (None,)
 
 
 class NormalizeBackward(Op):
-    """(dx, dw, db) of ``Normalize`` (only those in ``need``, in that order) by the fused kernel:
+    """(dx, dw, db) of ``Normalize`` (only those in ``need``, in that order) by the fused kernel (``stats``: the
+    forward's (xhat, invstd), or (mean, invstd) of a ``rows`` spec, whose kernel recomputes xhat from x):
     dx = M(g w), M(v) = invstd (v - mean(v) - xhat mean(v xhat)) (self-adjoint), dw = sum g xhat, db = sum g.
     Given (hx, hw, hb), with gx = M(g w) and means over each statistics group:
     d/dg = M(hx) w + hw xhat + hb, d/dw = sum M(hx) g, and
     d/dx = -invstd (xhat mean(hx gx) + gx mean(hx xhat) + mean(g w xhat) M(hx)) + M(hw g)"""
 
     @staticmethod
-    def forward(ctx, g, x, w, xhat, invstd, spec, need, b_shape):
+    def forward(ctx, g, x, w, stats, spec, need, b_shape):
         ctx.spec, ctx.need = spec, need
         ctx.save_for_backward(g, x, w)
         out = []
+        if spec.rows and x.size:
+            gx, dw, db = K.normalize_rows_backward(g.reshape(spec.view[1:]), x.reshape(spec.view[1:]), w, *stats,
+                                                   need_x=need[0])
+            for n, v, shape in zip(need, (gx, dw, db), (x.shape, w.shape if w is not None else None, b_shape)):
+                if n:
+                    out.append(v.reshape(shape))
+            return tuple(out)
+        xhat, invstd = stats
         if need[0]:
             gh = g * w.reshape(spec.affine_shape) if w is not None else g
             out.append(K.normalize_backward(gh.reshape(spec.view), xhat.reshape(spec.view), invstd).reshape(x.shape))
@@ -114,7 +131,7 @@ class NormalizeBackward(Op):
         if hb is not None:
             dg = _add(dg, hb.reshape(spec.affine_shape).expand(x.shape))
         dx = dx3.reshape(x.shape) if dx3 is not None and ctx.needs_input_grad[1] else None
-        return (dg if ctx.needs_input_grad[0] else None), dx, dw, None, None, None, None, None
+        return (dg if ctx.needs_input_grad[0] else None), dx, dw, None, None, None, None
 
 
 def _add(a, b):
@@ -131,7 +148,7 @@ def layer_norm_spec(shape: tuple, normalized_shape: tuple, eps: float) -> NormSp
     k = int(np.prod(normalized_shape)) if normalized_shape else 1
     lead = len(shape) - len(normalized_shape)
     m = int(np.prod(shape[:lead])) if lead else 1
-    return NormSpec((1, m, k), tuple(normalized_shape), tuple(range(lead)), eps)
+    return NormSpec((1, m, k), tuple(normalized_shape), tuple(range(lead)), eps, rows=True)
 
 
 def group_norm_spec(shape: tuple, groups: int, eps: float) -> NormSpec:

@@ -1,8 +1,11 @@
 """Attention, as ``torch.nn.functional``: ``scaled_dot_product_attention`` and ``multi_head_attention_forward``.
 
-Both are composed from differentiable Tensor ops (matmul, softmax, dropout, linear), so every input, including
-a float ``attn_mask``, gets its gradient and higher derivatives. Mask conventions are PyTorch's, which differ
-between the two: in ``scaled_dot_product_attention`` a bool mask is True where attending is *allowed*; in
+Without a mask or dropout, attention is one op (``autograd.ops.attention``: a block of the batch at a time, its
+backward an op of its own), and self-attention in ``multi_head_attention_forward`` runs on the packed
+in-projection, the heads split and merged as views. Otherwise both are composed from differentiable Tensor ops
+(matmul, softmax, dropout, linear). Either way every input, including a float ``attn_mask``, gets its gradient
+and higher derivatives. Mask conventions are PyTorch's, which differ between the two: in
+``scaled_dot_product_attention`` a bool mask is True where attending is *allowed*; in
 ``multi_head_attention_forward`` (and ``nn.MultiheadAttention``, the transformer layers) a bool ``attn_mask`` or
 ``key_padding_mask`` is True where attending is *not* allowed. Float masks are added to the scores in both.
 """
@@ -15,6 +18,7 @@ import warnings
 import numpy as np
 
 import autograd
+from autograd.ops import attention as fused
 from autograd.tensor import Tensor
 
 from .activation import softmax
@@ -65,6 +69,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                f"the number of key/value heads {hk}")
         key, value = (_repeat_heads(t, hq // hk) for t in (key, value))
     scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    if attn_mask is None and not is_causal and dropout_p == 0.0 and _fusable(query, key, value):
+        return fused.scaled_dot_product_attention(query, key, value, scale_factor)
     scores = (query * scale_factor) @ key.transpose(-2, -1)  # scaling Q (L x E) is cheaper than the scores
     bias = None
     if is_causal:
@@ -87,6 +93,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value
+
+
+def _fusable(query: Tensor, key: Tensor, value: Tensor) -> bool:
+    """Whether the one-op attention applies: one floating dtype and no empty axis (else the composition, with its
+    errors and edge cases)."""
+    dt = query.dtype
+    if dt.kind != "f" or key.dtype != dt or value.dtype != dt or any(0 in t.shape for t in (query, key, value)):
+        return False
+    try:
+        np.broadcast_shapes(*(tuple(t.shape[:-2]) for t in (query, key, value)))
+    except ValueError:
+        return False
+    return True
 
 
 def _repeat_heads(t: Tensor, n: int) -> Tensor:
@@ -235,6 +254,16 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                                  f"{tuple(value.shape[:2])}")
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+    if (query is key and key is value and not use_separate_proj_weight and in_proj_weight is not None
+            and bias_k is None and bias_v is None and static_k is None and static_v is None and not add_zero_attn
+            and attn_mask is None and key_padding_mask is None and not is_causal and not need_weights
+            and (dropout_p == 0.0 or not training) and query.dtype.kind == "f" and query.numel() > 0):
+        # self-attention without masks: one op on the packed projection, the heads split and merged as views
+        qkv = linear(query, in_proj_weight, in_proj_bias)
+        attn = fused.packed_self_attention(qkv, num_heads, 1.0 / math.sqrt(head_dim), bf)
+        attn_output = linear(attn.reshape(-1, embed_dim), out_proj_weight, out_proj_bias)
+        attn_output = attn_output.reshape(attn.shape[0], attn.shape[1], -1)
+        return (attn_output if is_batched else attn_output.squeeze(1)), None
     q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight,
                              v_proj_weight, use_separate_proj_weight)
 

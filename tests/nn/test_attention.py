@@ -69,6 +69,93 @@ def test_sdpa_matches_torch(case, rng):
     _compare_backward([out], [out_t], rng, inputs)
 
 
+def _fused_run(q, k, v, g):
+    """Output and (dq, dk, dv) of the one-op attention for arrays q, k, v and cotangent g (float32)."""
+    ts = [autograd.tensor(a, requires_grad=True) for a in (q, k, v)]
+    out = F.scaled_dot_product_attention(*ts)
+    out.backward(autograd.tensor(g))
+    return [out.numpy().copy()] + [t.grad.numpy().copy() for t in ts]
+
+
+def test_sdpa_blocks_give_the_same_bits(rng, monkeypatch):
+    """The one-op attention runs a block of the first batch axis at a time; the block size changes nothing: each
+    (batch, head) matrix is computed by the same products and softmax rows whatever block it falls in."""
+    from autograd.ops import attention as A
+
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((5, 3, 16, 8), (5, 3, 20, 8), (5, 3, 20, 4)))
+    g = rng.standard_normal((5, 3, 16, 4)).astype(np.float32)
+    one = _fused_run(q, k, v, g)
+    monkeypatch.setattr(A, "BLOCK_SCORES", 2 * 3 * 16 * 20)  # blocks of 2 batch entries: 2, 2 and 1
+    assert len(A._blocks((5, 3), 16 * 20)) == 3
+    for a, b in zip(one, _fused_run(q, k, v, g)):
+        np.testing.assert_array_equal(a, b)
+    ref = [autograd.tensor(a, requires_grad=True) for a in (q, k, v)]  # the composition, as with a mask
+    out = F.scaled_dot_product_attention(*ref, attn_mask=autograd.zeros(16, 20))
+    out.backward(autograd.tensor(g))
+    for a, b in zip(one, [out] + [t.grad for t in ref]):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sdpa_parallel_softmax_rows_give_the_serial_bits(rng, monkeypatch):
+    """With the Numba loops parallel (every threshold 0, two threads) the one-op attention and the packed
+    self-attention give the bits of their serial run: the softmax rows are split over threads, the products
+    (the BLAS on one thread in both runs) are the same calls."""
+    from autograd import threads
+
+    x = rng.standard_normal((3, 10, 12)).astype(np.float32)
+    q, k, v = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2, 10, 6), (3, 2, 14, 6), (3, 2, 14, 5)))
+    g = rng.standard_normal((3, 2, 10, 5)).astype(np.float32)
+    autograd.manual_seed(0)
+    mha = nn.MultiheadAttention(12, 3, batch_first=True)
+
+    def run():
+        xt = autograd.tensor(x, requires_grad=True)
+        mha.zero_grad()
+        out = mha(xt, xt, xt, need_weights=False)[0]
+        (out * out).sum().backward()
+        return _fused_run(q, k, v, g) + [out.numpy().copy(), xt.grad.numpy().copy(),
+                                         mha.in_proj_weight.grad.numpy().copy()]
+
+    with threads.num_threads(1):
+        serial = run()
+        for family in threads.THRESHOLDS:
+            monkeypatch.setitem(threads.THRESHOLDS, family, 0)
+        monkeypatch.setattr(threads, "_NUM", 2)
+        monkeypatch.setattr(threads, "PARALLEL_LOOPS", True)
+        before = threads._state["parallel_calls"]
+        parallel = run()
+        assert threads._state["parallel_calls"] > before
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("scale", [0.3, -0.5])  # > 0: the softmax scales the scores itself; else q is scaled
+def test_sdpa_scale_of_either_sign_matches_torch(scale, rng):
+    q, qt = _pair(rng, (2, 3, 4, 5))
+    k, kt = _pair(rng, (2, 3, 6, 5))
+    v, vt = _pair(rng, (2, 3, 6, 2))
+    out = F.scaled_dot_product_attention(q, k, v, scale=scale)
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt, scale=scale)
+    _compare_backward([out], [out_t], rng, [(q, qt), (k, kt), (v, vt)])
+
+
+def test_sdpa_output_and_grads_keep_the_heads_layout(rng):
+    """Heads that are a permuted view of one projection (N, L, H * E) give an output and gradients laid out as
+    (N, L, H, E) in memory, so merging the heads back is a view."""
+    qkv = autograd.tensor(rng.standard_normal((2, 5, 3 * 12)).astype(np.float32), requires_grad=True)
+    q, k, v = (t.reshape(2, 5, 3, 4).permute(0, 2, 1, 3) for t in qkv.chunk(3, -1))
+    out = F.scaled_dot_product_attention(q, k, v)
+    merged = out.permute(0, 2, 1, 3).numpy()
+    assert merged.flags.c_contiguous
+    out.sum().backward()
+    qkv_t = torch.tensor(qkv.numpy(), requires_grad=True)
+    qt, kt, vt = (t.reshape(2, 5, 3, 4).permute(0, 2, 1, 3) for t in qkv_t.chunk(3, -1))
+    out_t = torch.nn.functional.scaled_dot_product_attention(qt, kt, vt)
+    out_t.sum().backward()
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(qkv.grad.numpy(), qkv_t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["bool", "float"])
 def test_sdpa_fully_masked_row_gives_zeros_like_torch(kind, rng):
     q, qt = _pair(rng, (2, 3, 4))
@@ -139,7 +226,10 @@ CASES = {
     "attn_mask_float": dict(attn_mask="float2d"),
     "attn_mask_3d": dict(attn_mask="float3d", key_padding_mask="float"),
     "both_masks_no_weights": dict(attn_mask="bool2d", key_padding_mask="bool", need_weights=False),
-    "no_weights": dict(need_weights=False),
+    "no_weights": dict(need_weights=False),  # this and the next three: the packed one-op self-attention
+    "no_weights_batch_first": dict(batch_first=True, need_weights=False),
+    "no_weights_unbatched": dict(unbatched=True, need_weights=False),
+    "no_weights_no_bias": dict(bias=False, need_weights=False),
     "per_head_weights": dict(average_attn_weights=False, key_padding_mask="bool"),
     "causal": dict(attn_mask="causal", is_causal=True, need_weights=False),
     "causal_with_weights": dict(attn_mask="causal", is_causal=True),

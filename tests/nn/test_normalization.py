@@ -167,6 +167,98 @@ def test_kernels_match_numpy(dtype, view):
                                rtol=tol * 10, atol=tol * 10)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [(True, True), (True, False), (False, False)], ids=str)
+@pytest.mark.parametrize("shape", [(101, 33), (1, 7), (64, 256)], ids=str)
+def test_row_kernels_match_numpy(dtype, affine, shape):
+    """The layer-norm row kernels (affine fused, xhat recomputed in the backward) against numpy in float64."""
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(shape[1]).astype(dtype) if affine[0] else None
+    b = rng.standard_normal(shape[1]).astype(dtype) if affine[1] else None
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    x64 = x.astype(np.float64)
+    mean = x64.mean(1, keepdims=True)
+    var = x64.var(1, keepdims=True)
+    xhat = (x64 - mean) / np.sqrt(var + 1e-5)
+    w64 = np.ones(shape[1]) if w is None else w.astype(np.float64)
+    b64 = np.zeros(shape[1]) if b is None else b.astype(np.float64)
+    y, m, v, r = K.normalize_rows(x, w, b, 1e-5)
+    assert y.dtype == dtype and m.dtype == r.dtype == np.float64
+    np.testing.assert_allclose(y, xhat * w64 + b64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(m, mean[:, 0], rtol=tol, atol=tol)
+    np.testing.assert_allclose(v, var[:, 0], rtol=tol, atol=tol)
+    gh = g.astype(np.float64) * w64
+    dx_ref = (gh - gh.mean(1, keepdims=True) - xhat * (gh * xhat).mean(1, keepdims=True)) / np.sqrt(var + 1e-5)
+    for need_x in (True, False):
+        dx, dw, db = K.normalize_rows_backward(g, x, w, m, r, need_x)
+        assert (dx is None) != need_x and dw.dtype == db.dtype == dtype
+        if need_x:
+            np.testing.assert_allclose(dx, dx_ref, rtol=tol * 10, atol=tol * 10)
+        np.testing.assert_allclose(dw, (g * xhat).sum(0), rtol=tol * 10, atol=tol * 10 * shape[0])
+        np.testing.assert_allclose(db, g.astype(np.float64).sum(0), rtol=tol * 10, atol=tol * 10 * shape[0])
+
+
+def test_row_kernels_parallel_equal_serial():
+    """Each prange iteration owns its rows (forward) or its block of rows (backward: partial sums of dw, db), so
+    the parallel loops give the serial bits; 75 rows: blocks of K.ROW_BLOCK and a short last one."""
+    from autograd import threads
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((75, 40)).astype(np.float32)
+    g = rng.standard_normal((75, 40)).astype(np.float32)
+    w, b = rng.standard_normal(40).astype(np.float32), rng.standard_normal(40).astype(np.float32)
+    _, mean, _, invstd = K.normalize_rows(x, w, b, 1e-5)
+    blocks = -(-75 // K.ROW_BLOCK)
+    threads._numba_threads(2)
+    for kernel, make in ((K._rows_forward_numba,
+                          lambda: (x, w, b, 1e-5, np.empty_like(x), *(np.empty(75) for _ in range(3)))),
+                         (K._rows_backward_numba,
+                          lambda: (g, x, w, mean, invstd, True, np.empty_like(x), np.empty((blocks, 40)),
+                                   np.empty((blocks, 40))))):
+        a, c = make(), make()
+        kernel.serial(*a)
+        kernel.parallel(*c)
+        for u, v in zip(a, c):
+            if isinstance(u, np.ndarray):
+                np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_large_against_torch(dtype):
+    """layer_norm through the row kernels at a transformer's size: output and all three gradients."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((8, 50, 96)).astype(dtype) * 2 + 1
+    w = rng.standard_normal(96).astype(dtype)
+    b = rng.standard_normal(96).astype(dtype)
+    g = rng.standard_normal((8, 50, 96)).astype(dtype)
+    res = []
+    for lib, Fn in ((autograd, F), (torch, torch.nn.functional)):
+        ts = [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = Fn.layer_norm(ts[0], (96,), ts[1], ts[2], 1e-5)
+        y.backward(lib.tensor(g))
+        res.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for a, c in zip(*res):
+        np.testing.assert_allclose(a, c, rtol=tol, atol=tol)
+
+
+def test_layer_norm_float32_gradient_through_cancellation():
+    """loss = mean(layer_norm(x)^2) hardly depends on x: its gradient is what is left after g w, mean(g w) and
+    xhat mean(g w xhat) cancel, which is accurate in float32 only if the backward's xhat are the forward's."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 256)) * 2 + 0.5
+
+    def grad(dt):
+        xt = autograd.tensor(x.astype(dt), requires_grad=True)
+        F.layer_norm(xt, (256,), autograd.ones(256, dtype=dt), autograd.zeros(256, dtype=dt)).pow(2).mean().backward()
+        return xt.grad.numpy().astype(np.float64)
+
+    ref = grad(np.float64)
+    assert np.abs(grad(np.float32) - ref).max() < 0.02 * np.abs(ref).max()
+
+
 def test_nan_propagates_like_torch():
     x = np.random.default_rng(0).standard_normal((4, 3, 5))
     x[1, 0, 2] = np.nan

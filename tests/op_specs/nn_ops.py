@@ -64,6 +64,21 @@ SPECS = [
     OpSpec("batch_norm_eval",
            lambda lib, x, rm, rv, w, b: F(lib).batch_norm(x, rm, rv.abs() + 0.5, w, b, training=False),
            [((4, 3, 5), (3,), (3,), (3,), (3,))], grad_inputs=(0, 3, 4)),
+    # the one-op attention (autograd/ops/attention.py): batch dims broadcast, 2-D operands, and a big case of
+    # three blocks of BLOCK_SCORES scores, the last short
+    OpSpec("scaled_dot_product_attention", lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v),
+           [((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 4)), ((4, 3), (5, 3), (5, 2)),
+            ((2, 1, 3, 4), (1, 2, 5, 4), (2, 2, 5, 3))],
+           big=[((20, 4, 64, 16), (20, 4, 64, 16), (20, 4, 64, 8))]),
+    OpSpec("scaled_dot_product_attention_scale",
+           lambda lib, q, k, v: F(lib).scaled_dot_product_attention(q, k, v, scale=0.7),
+           [((3, 4, 5), (3, 6, 5), (3, 6, 2))]),
+    # self-attention without masks: the packed one-op path (heads split and merged as views)
+    OpSpec("multi_head_self_attention",
+           lambda lib, x, w, b, ow, ob: F(lib).multi_head_attention_forward(
+               x, x, x, 4, 2, w, b, None, None, False, 0.0, ow, ob, need_weights=False)[0],
+           [((3, 2, 4), (12, 4), (12,), (4, 4), (4,)), ((5, 4), (12, 4), (12,), (4, 4), (4,))],
+           no_torch_gradgrad="PyTorch's CPU flash attention, which this path takes, has no double backward"),
     OpSpec("layer_norm", lambda lib, x, w, b: F(lib).layer_norm(x, (3, 4), w, b), [((2, 3, 4), (3, 4), (3, 4))]),
     OpSpec("layer_norm_plain", lambda lib, x: F(lib).layer_norm(x, (5,), eps=1e-3), [((3, 5),)]),
     OpSpec("group_norm", lambda lib, x, w, b: F(lib).group_norm(x, 2, w, b), [((2, 4, 3, 2), (4,), (4,))]),

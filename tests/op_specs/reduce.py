@@ -3,7 +3,7 @@
 from . import OpSpec, away_from_zero, distinct
 
 S = [((),), ((5,),), ((3, 4),), ((2, 3, 4),)]
-# rows of 100: the softmax kernels' blocked loops run on rows of 64 or more (kernels/softmax.py), plus a remainder
+# rows of 100: the softmax kernels' row max runs eight entries at a time (kernels/softmax.py), plus a remainder
 ROWS_LAST, ROWS_FIRST = [((8, 100),)], [((100, 6),)]
 
 

@@ -175,3 +175,22 @@ def test_conv_image_ranges_match_one_thread(split, c_in, groups):
     for a, c, d in zip(one, three, again):
         np.testing.assert_allclose(c, a, rtol=1e-5, atol=1e-4)
         np.testing.assert_array_equal(c, d)
+
+
+def test_attention_blocks_on_threads_give_one_thread_bits(split):
+    """The one-op attention hands runs of its blocks to the library's threads: the same bits as one thread."""
+    import nn.functional as F
+
+    rng = np.random.default_rng(6)
+    q, k, v = (autograd.tensor(rng.standard_normal((16, 2, 128, 32)).astype(np.float32), requires_grad=True)
+               for _ in range(3))
+    results = []
+    for n in (1, 3):
+        split(n)
+        for t in (q, k, v):
+            t.grad = None
+        o = F.scaled_dot_product_attention(q, k, v)
+        (o * o).sum().backward()
+        results.append([o.numpy().copy()] + [t.grad.numpy().copy() for t in (q, k, v)])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import threads
 from ..function import Op
 from ..kernels import softmax as KS
 from ..tensor import Tensor
@@ -69,7 +70,7 @@ def _forward_blocks(q, k, v, scale: float, p: np.ndarray, o: np.ndarray) -> None
             KS.softmax(np.matmul(q[i] * scale, np.swapaxes(k[i], -1, -2)), -1, out=p[i])
         np.matmul(p[i], v[i], out=o[i])
 
-    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]))
+    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]), p.size * (q.shape[-1] + v.shape[-1]))
 
 
 def _backward_blocks(g, q, k, v, p, scale: float, dq, dk, dv) -> None:
@@ -89,14 +90,19 @@ def _backward_blocks(g, q, k, v, p, scale: float, dq, dk, dv) -> None:
         if dk is not None:
             np.matmul(np.swapaxes(ds, -1, -2), q[i], out=dk[i])
 
-    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]))
+    _each(block, _blocks(p.shape[:-2], p.shape[-2] * p.shape[-1]), p.size * (q.shape[-1] + v.shape[-1]))
 
 
-def _each(fn, blocks: list) -> None:
-    """``fn`` of every block, in order; the blocks write disjoint parts of the outputs and need nothing from one
-    another, so they may as well run side by side."""
-    for i in blocks:
-        fn(i)
+def _each(fn, blocks: list, work: int) -> None:
+    """``fn`` of every block; the blocks write disjoint parts of the outputs and need nothing from one another, so
+    above the "gemm" threshold (``work`` multiply-adds) contiguous runs of them go to the library's threads, each
+    run in order (the same bits on any thread count)."""
+
+    def run(span) -> None:
+        for i in blocks[span[0]:span[1]]:
+            fn(i)
+
+    threads.parallel_map(run, threads.chunks(len(blocks), work, "gemm"))
 
 
 def _sum_to(d: np.ndarray, shape: tuple) -> np.ndarray:

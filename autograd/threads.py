@@ -33,7 +33,7 @@ import contextlib
 import os
 import threading
 import types
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 __all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS",
            "parallel_map", "chunks", "executor_workers"]
@@ -131,8 +131,9 @@ def _choose_layer() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _lock
+    global _lock, _executor_lock
     _lock = threading.Lock()
+    _executor_lock = threading.Lock()  # a parent's thread may have held it at the fork
     try:
         import numba
 
@@ -242,18 +243,26 @@ def parallel_map(fn, items) -> list:
         return [fn(item) for item in items]
     if not _state["blas_pinned"]:
         _pin_blas()
-    pid = os.getpid()
-    workers, pool = _EXECUTOR.get(pid, (0, None))
-    if workers < len(items) - 1:
-        if pool is not None:
-            pool.shutdown(wait=False)
-        workers = len(items) - 1
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd")
-        _EXECUTOR.clear()
-        _EXECUTOR[pid] = (workers, pool)
+    pool = _executor(len(items) - 1)
     futures = [pool.submit(_inside, fn, item) for item in items[1:]]
     try:
         first = _inside(fn, items[0])
     finally:
-        rest = [f.result() for f in futures]  # every block done (or failed) before this returns or raises
-    return [first] + rest
+        wait(futures)  # every block done before this returns or raises (its own error first)
+    return [first] + [f.result() for f in futures]
+
+
+_executor_lock = threading.Lock()
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """This process's executor, with at least ``workers`` threads. A smaller one is replaced, not shut down: a
+    concurrent caller may still be submitting to it (its idle threads end when it is collected)."""
+    pid = os.getpid()
+    with _executor_lock:
+        have, pool = _EXECUTOR.get(pid, (0, None))
+        if have < workers:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd")
+            _EXECUTOR.clear()
+            _EXECUTOR[pid] = (workers, pool)
+        return pool

@@ -2,6 +2,8 @@
 floats ``1.``, fixed ``0.6587``, scientific ``1.0000e+20``), summarization above 1000 elements, 80-column lines,
 dtype and autograd suffixes. Compared character for character with PyTorch's repr."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -15,10 +17,29 @@ _TORCH_DTYPES = {np.float32: torch.float32, np.float64: torch.float64, np.int64:
                  np.uint8: torch.uint8, np.bool_: torch.bool, np.int16: torch.int16}
 
 
+_SUFFIX_BREAK = re.compile(r",\s+(?=(?:dtype|requires_grad|grad_fn|size)=)")
+
+
+def _suffixes_laid_out(text: str) -> None:
+    """PyTorch's rule for the suffixes (``_add_suffixes``): one goes on a new line only where it would pass 80
+    columns, counting the data's last line two characters longer than it is."""
+    lines = text.split("\n")
+    assert all(len(line) <= 80 for line in lines), text
+    for i, (before, line) in enumerate(zip(lines, lines[1:]), start=1):
+        if _SUFFIX_BREAK.match("," + line):
+            suffix = line.strip()[:-1] if i == len(lines) - 1 else line.strip().rstrip(",")  # less the closing ")"
+            last = len(before) - 1 + (0 if _SUFFIX_BREAK.match("," + before) else 2)  # less the ","
+            assert last + len(suffix) + 2 > 80, text
+
+
 def _same_repr(a: np.ndarray, requires_grad: bool = False) -> None:
-    ours = A.tensor(a, requires_grad=requires_grad)
-    ref = torch.tensor(a, dtype=_TORCH_DTYPES[a.dtype.type], requires_grad=requires_grad)
-    assert repr(ours) == repr(ref).replace("torch.", "autograd."), (a.dtype, a.shape)
+    """The same characters as PyTorch's repr, except where a suffix line breaks: "autograd.float64" is three
+    characters longer than "torch.float64", so it can move to a new line where PyTorch's does not."""
+    ours = repr(A.tensor(a, requires_grad=requires_grad))
+    ref = repr(torch.tensor(a, dtype=_TORCH_DTYPES[a.dtype.type], requires_grad=requires_grad))
+    ref = ref.replace("torch.", "autograd.")
+    assert _SUFFIX_BREAK.sub(", ", ours) == _SUFFIX_BREAK.sub(", ", ref), (a.dtype, a.shape)
+    _suffixes_laid_out(ours)
 
 
 CASES = [

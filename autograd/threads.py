@@ -5,26 +5,25 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
   this process may run on (``os.sched_getaffinity``), as in PyTorch. ``set_num_threads(n)`` sets it.
 - Matrix products are split by the library, not by the BLAS: a product above the "gemm" threshold is cut into
   blocks of output rows (or columns, or batch entries), one per thread, each computed by a one-thread BLAS call
-  (``parallel_map``: the calling thread and the library's executor, whose idle threads sleep). The BLAS's own
+  (``parallel_map``: the calling thread and the library's team of threads, which sleep when idle). The BLAS's own
   threads would spin-wait after each product and hold the cores the next kernel needs; a one-thread BLAS never
   does. So the library sets the BLAS to one thread (through ``threadpoolctl``, process-wide, which numpy's own
   products outside the library see too) when ``set_num_threads`` is called, or else before its first parallel
   product or loop. Importing the library changes no pool.
 - Numba kernels of the hot families (convolution copies, pooling, normalisation, softmax, elementwise backward,
-  optimizer updates) are compiled twice from one source (``kernel``): a serial loop, and the same loop with
-  ``parallel=True``. Work below the family's threshold (``THRESHOLDS``) runs serial and above it on
-  ``get_num_threads()`` Numba threads. ``PARALLEL_LOOPS = False`` runs every loop serial.
-- Determinism: every parallel loop writes disjoint outputs and keeps each output's order of arithmetic, so its
-  results are bit-identical whatever the thread count. The one exception is the products (and the convolutions
-  built on them): the BLAS picks its kernel and blocking by a block's shape, so an element of a product split
-  into more blocks can differ in the last bits. A given thread count always gives the same bits.
-- Numba's threading layer: before its first parallel launch the library asks Numba for a fork-safe layer
-  (``"forksafe"``: TBB, Intel OpenMP or Numba's workqueue; GNU OpenMP aborts a forked child), unless the user
-  chose one (``NUMBA_THREADING_LAYER``). Parallel launches go through one per-process lock taken without
-  waiting: the workqueue layer aborts on concurrent launches, so a second Python thread arriving meanwhile runs
-  the serial loop (the same bits).
-- Fork: a child resets the lock and the library's executor (``os.register_at_fork``); under GNU OpenMP a child
-  runs every kernel serially.
+  optimizer updates) are loops over ``range(lo, hi)`` compiled once, ``nogil`` (``kernel``). Work below the
+  family's threshold (``THRESHOLDS``) runs the whole range on the calling thread; above it the range is cut into
+  one contiguous piece per thread and the pieces run on the same team as the products. Numba's own threading
+  layer is never started: one team serves every kernel, its hand-off is a bare lock (a Numba parallel launch
+  costs several times more), and nothing of it breaks in a forked child. ``PARALLEL_LOOPS = False`` runs every
+  loop on the calling thread.
+- Determinism: every loop iteration writes its own outputs in a fixed order of arithmetic, so a loop's results
+  are bit-identical whatever the thread count. The one exception is the products (and the convolutions built on
+  them): the BLAS picks its kernel and blocking by a block's shape, so an element of a product split into more
+  blocks can differ in the last bits. A given thread count always gives the same bits.
+- Concurrent callers: the team serves one caller at a time; a second Python thread that splits work meanwhile
+  waits for it (so it splits the same way, with the same bits).
+- Fork: a child makes its own team of threads (``os.register_at_fork``).
 """
 
 from __future__ import annotations
@@ -32,11 +31,12 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import types
-from concurrent.futures import ThreadPoolExecutor, wait
+import time
+
+import numpy as np
 
 __all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS",
-           "parallel_map", "chunks", "executor_workers"]
+           "parallel_map", "chunks", "split_count"]
 
 
 def _default() -> int:
@@ -55,7 +55,7 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads for the library's split products, parallel Numba kernels and executor; the BLAS is set
+    """Use ``n`` threads for the library's split products, parallel Numba kernels and team of threads; the BLAS is set
     to one thread (the library splits its products itself: see the module docstring)."""
     global _NUM
     if isinstance(n, bool) or not isinstance(n, int):
@@ -112,100 +112,71 @@ THRESHOLDS: dict[str, int] = {
     "gemm": 1 << 23,
 }
 
-PARALLEL_LOOPS = True  # False: every Numba loop serial
-_lock = threading.Lock()
-_state = {"layer_set": False, "serial_only": False, "blas_pinned": False,
-          "parallel_calls": 0}  # parallel_calls: for tests
-
-
-def _choose_layer() -> None:
-    """Ask Numba for a fork-safe threading layer before its first launch, unless the user chose one."""
-    import numba
-    from numba.np.ufunc import parallel as _np
-
-    _state["layer_set"] = True
-    if getattr(_np, "_is_initialized", False) or os.environ.get("NUMBA_THREADING_LAYER"):
-        return
-    if numba.config.THREADING_LAYER == "default":
-        numba.config.THREADING_LAYER = "forksafe"
+PARALLEL_LOOPS = True  # False: every Numba loop runs its whole range on the calling thread
+_state = {"blas_pinned": False, "parallel_calls": 0}  # parallel_calls: for tests
 
 
 def _after_fork_in_child() -> None:
-    global _lock, _executor_lock
-    _lock = threading.Lock()
-    _executor_lock = threading.Lock()  # a parent's thread may have held it at the fork
-    try:
-        import numba
-
-        if numba.threading_layer() == "omp":  # GNU OpenMP's pool is gone and aborts on use in a child
-            _state["serial_only"] = True
-    except (ImportError, ValueError):  # ValueError: no parallel launch yet in the parent
-        pass
+    global _team_lock
+    _team_lock = threading.Lock()  # a parent's thread may have held it at the fork
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ParallelKernel:
-    """One Numba loop compiled twice: ``serial`` and ``parallel`` (``prange`` is ``range`` in the serial one).
-    Calling it with ``work=`` runs the parallel one when the work reaches its family's threshold and more than one
-    thread is allowed, else the serial one; inside a block of ``parallel_map`` (the threads are taken) always the
-    serial one."""
+    """A Numba loop compiled once (``nogil``: the team's threads run it side by side), in one of two forms:
+    - a loop over ``range(lo, hi)``, its first two arguments: ``kernel(*args, work=w, count=n)`` runs the range
+      ``[0, n)``, or pieces of it;
+    - ``flat``: a loop over every element of 1-D arrays (``range(a.size)``): ``kernel(*arrays_and_scalars,
+      work=n)`` runs it on the whole arrays, or on pieces ``[lo:hi]`` of every array argument. (A loop whose start
+      is not known to be non-negative indexes with a wraparound check that keeps it from vectorizing; a loop from
+      0 over a slice has none.)
+    The whole range runs on the calling thread when ``w`` is below the family's threshold, one thread is allowed
+    or the call is inside a block of ``parallel_map``; else it is cut into one contiguous piece per thread
+    (``chunks``) and the pieces run on the team. Each iteration writes its own outputs, so the bits do not depend
+    on the cut. Returns what the call on the first piece returns (the kernels return their whole output arrays,
+    or nothing)."""
 
-    def __init__(self, fn, family: str, options: dict):
+    def __init__(self, fn, family: str, flat: bool, options: dict):
         from numba import njit
 
         self.family = family
+        self.flat = flat
         self.py_func = fn
-        options = dict(options, nogil=True)  # the executor's threads run serial loops side by side
-        self.serial = njit(cache=True, **options)(fn)
-        # a copy under another qualified name: Numba's on-disk cache is keyed by it, not by the options
-        twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel", fn.__defaults__,
-                                  fn.__closure__)
-        twin.__qualname__ = fn.__qualname__ + "_parallel"
-        twin.__module__ = fn.__module__
-        twin.__doc__ = fn.__doc__
-        self.parallel = njit(cache=True, parallel=True, **options)(twin)
+        self.fn = njit(cache=True, nogil=True, **options)(fn)
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
 
-    def __call__(self, *args, work: int):
-        n = _NUM
-        if (PARALLEL_LOOPS and n > 1 and work >= THRESHOLDS[self.family] and not _state["serial_only"]
-                and not getattr(_local, "inside", False)):
-            lock = _lock
-            if lock.acquire(blocking=False):
-                try:
-                    if not _state["blas_pinned"]:
-                        _pin_blas()
-                    _numba_threads(n)
-                    _state["parallel_calls"] += 1
-                    return self.parallel(*args)
-                finally:
-                    lock.release()
-        return self.serial(*args)
+    def __call__(self, *args, work: int, count: int | None = None):
+        fn, flat = self.fn, self.flat
+        count = work if flat or count is None else count
+        spans = None
+        if _NUM > 1 and work >= THRESHOLDS[self.family] and PARALLEL_LOOPS and not getattr(_local, "inside", False):
+            spans = chunks(count, work, self.family)
+        if spans is None or len(spans) == 1:
+            return fn(*args) if flat else fn(0, count, *args)
+
+        def piece(span):
+            lo, hi = span
+            if flat:
+                return fn(*(a[lo:hi] if isinstance(a, np.ndarray) else a for a in args))
+            return fn(lo, hi, *args)
+
+        _state["parallel_calls"] += 1
+        return parallel_map(piece, spans)[0]
 
 
-def _numba_threads(n: int) -> None:
-    """Numba's thread count is per calling thread: set it to the policy's (at most Numba's pool size)."""
-    import numba
-
-    if not _state["layer_set"]:
-        _choose_layer()
-    n = min(n, numba.config.NUMBA_NUM_THREADS)
-    if numba.get_num_threads() != n:
-        numba.set_num_threads(n)
-
-
-def kernel(family: str, **options):
-    """Decorator: ``ParallelKernel`` of the family (a key of ``THRESHOLDS``) with Numba ``options``."""
+def kernel(family: str, flat: bool = False, **options):
+    """Decorator: ``ParallelKernel`` of the family (a key of ``THRESHOLDS``), ``flat`` or over ``range(lo, hi)``,
+    with Numba ``options``."""
     if family not in THRESHOLDS:
         raise ValueError(f"kernel: unknown family {family!r}; one of {sorted(THRESHOLDS)}")
-    return lambda fn: ParallelKernel(fn, family, options)
+    return lambda fn: ParallelKernel(fn, family, flat, options)
 
 
-def executor_workers(work: int, minimum: int) -> int:
-    """How many threads an executor of the library should use for ``work`` units: 1 below ``minimum``, else the
+def split_count(work: int, minimum: int) -> int:
+    """How many pieces to cut ``work`` units into for the library's threads: 1 below ``minimum``, else the
     policy's count (never more than there are units)."""
     if work < minimum or _NUM < 2:
         return 1
@@ -216,7 +187,7 @@ def chunks(count: int, work: int, family: str, minimum: int = 1) -> list[tuple[i
     """``[0, count)`` as contiguous ``(lo, hi)`` ranges, one per thread the policy allows when ``work`` reaches the
     family's threshold (each at least ``minimum`` long), else the one range."""
     k = 1
-    if work >= THRESHOLDS[family] and not _state["serial_only"]:
+    if work >= THRESHOLDS[family]:
         k = max(1, min(_NUM, count // max(1, minimum)))
     return [(count * i // k, count * (i + 1) // k) for i in range(k)]
 
@@ -232,37 +203,119 @@ def _inside(fn, item):
         _local.inside = False
 
 
-_EXECUTOR: dict = {}  # pid -> (workers, executor): a forked child makes its own (the parent's threads are gone)
-
-
 def parallel_map(fn, items) -> list:
-    """``[fn(item) for item in items]``: the first on the calling thread, the others on the library's executor
-    (its idle threads sleep; ``fn`` runs numpy's BLAS or ``nogil`` Numba code, which release the GIL)."""
+    """``[fn(item) for item in items]``: the first on the calling thread, the others on the library's team of
+    threads (``_Team``; ``fn`` runs numpy's BLAS or ufuncs, or ``nogil`` Numba code, which release the GIL). Inside
+    a block, or with one item, the items run in order on the calling thread."""
     items = list(items)
     if len(items) == 1 or getattr(_local, "inside", False):  # nested: the outer split already uses the threads
         return [fn(item) for item in items]
     if not _state["blas_pinned"]:
         _pin_blas()
-    pool = _executor(len(items) - 1)
-    futures = [pool.submit(_inside, fn, item) for item in items[1:]]
-    try:
-        first = _inside(fn, items[0])
-    finally:
-        wait(futures)  # every block done before this returns or raises (its own error first)
-    return [first] + [f.result() for f in futures]
+    return _team(len(items) - 1).map(fn, items)
 
 
-_executor_lock = threading.Lock()
+class _Worker:
+    """One thread of the team: it sleeps on ``go`` (a lock the caller releases to hand it a task), runs the task
+    and releases ``done``. A bare lock is the cheapest hand-off between Python threads: an executor's queue,
+    futures and condition variables take the GIL back and forth several times per task."""
+
+    def __init__(self, name: str):
+        self.go = threading.Lock()
+        self.done = threading.Lock()
+        self.go.acquire()
+        self.done.acquire()
+        self.task = None
+        self.result: list = []
+        self.started = self.finished = 0  # tasks handed over / whose ``done`` was released
+        threading.Thread(target=self._loop, name=name, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            self.go.acquire()
+            fn, items = self.task
+            self.task = None
+            seq = self.started
+            try:
+                self.result = [(True, _inside(fn, item)) for item in items]
+            except BaseException as e:  # noqa: BLE001 - handed to the caller, which raises it
+                self.result = [(False, e)]
+            finally:
+                self.done.release()
+                self.finished = seq
 
 
-def _executor(workers: int) -> ThreadPoolExecutor:
-    """This process's executor, with at least ``workers`` threads. A smaller one is replaced, not shut down: a
-    concurrent caller may still be submitting to it (its idle threads end when it is collected)."""
+class _Team:
+    """``size`` worker threads and a lock that gives the whole team to one caller at a time (a second caller
+    waits for it: a product's bits depend on how it is split, so every caller of a given thread count splits
+    the same way)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.lock = threading.Lock()
+        self.workers = [_Worker(f"autograd-{i}") for i in range(size)]
+
+    def map(self, fn, items: list) -> list:
+        """Item ``j`` (``j >= 1``) goes to worker ``(j - 1) % size``; item 0 runs on the caller."""
+        with self.lock:
+            busy = self.workers[:len(items) - 1]
+            started = []
+            try:
+                for w, worker in enumerate(busy):
+                    worker.task = (fn, items[1 + w::len(busy)])
+                    worker.started += 1
+                    worker.go.release()
+                    started.append(worker)
+                first = _inside(fn, items[0])
+            finally:
+                _wait_for(started)
+            out = [first] + [None] * (len(items) - 1)
+            for w, worker in enumerate(busy):
+                for j, (ok, value) in zip(range(1 + w, len(items), len(busy)), worker.result):
+                    if not ok:
+                        raise value
+                    out[j] = value
+                worker.result = []
+            return out
+
+
+def _wait_for(workers: list) -> None:
+    """Every worker's block done, and its ``done`` lock held again, before the caller returns or raises (its own
+    error first). An interrupt (Ctrl-C) while waiting is raised only after the blocks finish: a block left
+    running would release its ``done`` for the next caller before that caller's block had run. An interrupt can
+    land just after ``acquire`` succeeded, so after one the worker's count of finished tasks says when its block
+    is over, and a non-blocking ``acquire`` then takes the lock whether or not it was already taken."""
+    interrupt = None
+    for worker in workers:
+        try:
+            worker.done.acquire()
+            continue
+        except BaseException as e:  # noqa: BLE001 - KeyboardInterrupt (or another asynchronous exception)
+            interrupt = e
+        while True:
+            try:
+                while worker.finished != worker.started:
+                    time.sleep(0.001)
+                worker.done.acquire(blocking=False)
+                break
+            except BaseException as e:  # noqa: BLE001
+                interrupt = e
+    if interrupt is not None:
+        raise interrupt
+
+
+_TEAM: dict = {}  # pid -> _Team: a forked child makes its own (the parent's threads are gone)
+_team_lock = threading.Lock()
+
+
+def _team(workers: int) -> _Team:
+    """This process's team, with at least ``workers`` threads. A smaller one is replaced (its threads sleep on
+    for good: a concurrent caller may be using it)."""
     pid = os.getpid()
-    with _executor_lock:
-        have, pool = _EXECUTOR.get(pid, (0, None))
-        if have < workers:
-            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="autograd")
-            _EXECUTOR.clear()
-            _EXECUTOR[pid] = (workers, pool)
-        return pool
+    with _team_lock:
+        team = _TEAM.get(pid)
+        if team is None or team.size < workers:
+            team = _Team(max(workers, _NUM - 1))
+            _TEAM.clear()
+            _TEAM[pid] = team
+        return team

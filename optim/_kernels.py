@@ -19,15 +19,14 @@ checks for ZeroDivisionError, a branch that keeps LLVM from vectorizing. It is a
 One fused pass per parameter replaces the numpy rule's chain of whole-array temporaries, which is what puts the
 update level with or ahead of PyTorch's fused Adam; ``benchmarks/optim_kernels.py`` compares them (and
 benchmarks/RESULTS.md, "Design measurements", keeps the figures). Each kernel is an ``autograd.threads.kernel`` of
-the "optim" family: serial below its threshold, a ``prange`` over the elements above it (each element updated by one
-iteration, so the same bits on any number of threads). These loops run parallel only with
-``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+the "optim" family: one thread below its threshold, the range of elements cut over the library's threads above it
+(each element updated by one iteration, so the same bits on any number of threads).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from autograd import threads
 
@@ -76,10 +75,11 @@ def _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2):  # pragma:
     return m, v
 
 
-@threads.kernel("optim", error_model="numpy")
-def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay,
-                 decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize, decoupled):  # pragma: no cover
-    for i in prange(param.size):
+@threads.kernel("optim", flat=True, error_model="numpy")
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, w1, one_minus_w1, beta2, w2, eps,
+                 weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
+                 decoupled):  # pragma: no cover
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         if amsgrad:
@@ -105,10 +105,10 @@ def adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: n
                  work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _sgd_momentum_kernel(param, grad, buf, lr, momentum, dampening_w, weight_decay, first, nesterov,
                          maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         if first:
             b = g
@@ -130,9 +130,9 @@ def sgd_momentum(param: np.ndarray, grad: np.ndarray, buf: np.ndarray, first: bo
                          dt(1 - dampening), dt(weight_decay), first, nesterov, maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _adagrad_kernel(param, grad, state_sum, clr, eps, weight_decay, maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         s = state_sum[i] + g * g
         state_sum[i] = s
@@ -147,10 +147,10 @@ def adagrad(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, clr: flo
                     maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _rmsprop_kernel(param, grad, square_avg, grad_avg, buf, lr, alpha, w, one_minus_w, eps, weight_decay,
                     momentum, centered, use_momentum, maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         sa = square_avg[i] * alpha + (w * g) * g
         square_avg[i] = sa
@@ -184,10 +184,10 @@ def rmsprop(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, grad_av
                     centered, momentum > 0, maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
-def _nadam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, bias_correction2, eps, weight_decay,
-                  decay_factor, c_grad, c_avg, maximize, decoupled):  # pragma: no cover
-    for i in prange(param.size):
+@threads.kernel("optim", flat=True, error_model="numpy")
+def _nadam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, bias_correction2, eps,
+                  weight_decay, decay_factor, c_grad, c_avg, maximize, decoupled):  # pragma: no cover
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         denom = np.sqrt(v / bias_correction2) + eps
@@ -204,10 +204,11 @@ def nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
                   dt(1 - lr * weight_decay), dt(c_grad), dt(c_avg), maximize, decoupled, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
-def _radam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay, decay_factor,
-                  lr, bias_correction1, bias_correction2_sqrt, rect, rectify, maximize, decoupled):  # pragma: no cover
-    for i in prange(param.size):
+@threads.kernel("optim", flat=True, error_model="numpy")
+def _radam_kernel(param, grad, exp_avg, exp_avg_sq, w1, one_minus_w1, beta2, w2, eps, weight_decay,
+                  decay_factor, lr, bias_correction1, bias_correction2_sqrt, rect, rectify, maximize,
+                  decoupled):  # pragma: no cover
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, decay_factor, decoupled)
         m, v = _moments(exp_avg, exp_avg_sq, i, g, w1, one_minus_w1, beta2, w2)
         m_hat = m / bias_correction1
@@ -228,10 +229,10 @@ def radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
                   work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _adamax_kernel(param, grad, exp_avg, exp_inf, w1, one_minus_w1, beta2, eps, weight_decay, neg_clr,
                    maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         m = _lerp(exp_avg[i], g, w1, one_minus_w1)
         exp_avg[i] = m
@@ -250,9 +251,10 @@ def adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, 
                    dt(1 - (1 - beta1)), dt(beta2), dt(eps), dt(weight_decay), dt(-clr), maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
-def _adadelta_kernel(param, grad, square_avg, acc_delta, lr, rho, w, eps, weight_decay, maximize):  # pragma: no cover
-    for i in prange(param.size):
+@threads.kernel("optim", flat=True, error_model="numpy")
+def _adadelta_kernel(param, grad, square_avg, acc_delta, lr, rho, w, eps, weight_decay,
+                     maximize):  # pragma: no cover
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         sa = square_avg[i] * rho + (w * g) * g
         square_avg[i] = sa
@@ -268,10 +270,10 @@ def adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, max
                      dt(rho), dt(1 - rho), dt(eps), dt(weight_decay), maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _lion_kernel(param, grad, exp_avg, lr, beta1, w1, beta2, w2, weight_decay, decay_factor,
                  maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
         m = exp_avg[i]
         c = beta1 * m + w1 * g
@@ -289,9 +291,9 @@ def lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize) -> None
                  dt(beta2), dt(1 - beta2), dt(weight_decay), dt(1 - lr * weight_decay), maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _momentum_kernel(param, grad, velocity, lr, beta, w, weight_decay):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g = grad[i]
         p = param[i]
         if weight_decay != 0:
@@ -308,9 +310,9 @@ def momentum(param, grad, velocity, lr, beta, weight_decay) -> None:
                      dt(weight_decay), work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _asgd_kernel(param, grad, ax, eta, decay_factor, mu, weight_decay, average, maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g, p = _decayed(grad[i], param[i], maximize, weight_decay, weight_decay, False)
         p = p * decay_factor
         p = p - eta * g
@@ -328,10 +330,10 @@ def asgd(param, grad, ax, eta, lambd, mu, weight_decay, maximize) -> None:
                  dt(weight_decay), mu != 1, maximize, work=param.size)
 
 
-@threads.kernel("optim", error_model="numpy")
+@threads.kernel("optim", flat=True, error_model="numpy")
 def _rprop_kernel(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, one, zero,
                   maximize):  # pragma: no cover
-    for i in prange(param.size):
+    for i in range(param.size):
         g = -grad[i] if maximize else grad[i]
         s = g * prev[i]
         factor = etaplus if s > 0 else (etaminus if s < 0 else one)

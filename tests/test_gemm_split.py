@@ -128,7 +128,31 @@ def test_parallel_map_raises_the_blocks_error(split):
 
     with pytest.raises(ValueError, match="block 1 failed"):
         threads.parallel_map(fn, [0, 1])
-    assert threads.parallel_map(lambda i: i + 1, [0, 1]) == [1, 2]  # the executor still works
+    assert threads.parallel_map(lambda i: i + 1, [0, 1]) == [1, 2]  # the team still works
+
+
+def test_an_interrupt_waits_for_the_teams_blocks(split):
+    """Ctrl-C while a split runs is raised once every block has finished: a block left running would hand its
+    "done" to the next caller, who would then read its results before they exist."""
+    import _thread
+    import time
+
+    split(3)
+    finished = []
+
+    def fn(i):
+        if i == 1:
+            _thread.interrupt_main()  # KeyboardInterrupt on the calling (main) thread
+            time.sleep(0.3)
+        if i > 0:
+            finished.append(i)
+        return i
+
+    with pytest.raises(KeyboardInterrupt):
+        threads.parallel_map(fn, [0, 1, 2])
+        time.sleep(1)  # the interrupt may only be delivered after the map returns
+    assert sorted(finished) == [1, 2]
+    assert threads.parallel_map(lambda i: i * 10, [0, 1, 2]) == [0, 10, 20]
 
 
 def test_concurrent_callers_get_their_own_products(split):

@@ -1,7 +1,7 @@
 """Activation kernels numpy lacks: the error function (for exact GELU), Numba-compiled.
 
 Pure array functions: they know nothing of Tensors or autodiff. ``erf``'s loop is an ``autograd.threads.kernel`` of
-the "elementwise" family (a ``prange`` above its threshold with ``threads.PARALLEL_LOOPS`` on; the same bits on
+the "elementwise" family (its range cut over the library's threads above the family's threshold; the same bits on
 any thread count).
 """
 
@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
 
 from .. import threads
 
 
-@threads.kernel("elementwise")
+@threads.kernel("elementwise", flat=True)
 def _erf_flat(x, out):  # pragma: no cover - compiled
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = math.erf(x[i])
 
 

@@ -15,7 +15,7 @@ single floats): ``im2col`` (C/g kh kw, N Ho Wo) per group, per-(image, group) GE
 order, Numba ``col2im``.
 
 Threads (``autograd.threads``): the batch is cut into contiguous ranges of images, one per thread the policy
-allows (``_over_images``), and each range runs the one-thread path above on the library's executor (a BLAS call
+allows (``_over_images``), and each range runs the one-thread path above on the library's team of threads (a BLAS call
 on one thread per block, and the serial Numba copies); the outputs of the ranges are disjoint, and the weight
 gradient's range sums are added in range order. The copies done once for the whole batch (the padded
 channels-last input) are ``threads.kernel`` loops, parallel above the "conv" threshold. Results change with the
@@ -32,7 +32,6 @@ the measurements behind these choices are in benchmarks/RESULTS.md ("Design meas
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 from numpy.lib.stride_tricks import as_strided
 
 from .. import threads
@@ -78,7 +77,7 @@ def im2col(x, k_hw, stride, padding, dilation, out_hw, groups) -> np.ndarray:
     if _numba_ok(xp):
         cols = np.empty((c, k_hw[0], k_hw[1], n, out_hw[0], out_hw[1]), dtype=xp.dtype)
         _im2col_numba(np.ascontiguousarray(xp), cols, stride[0], stride[1], dilation[0], dilation[1],
-                      work=cols.size)
+                      work=cols.size, count=c * k_hw[0] * k_hw[1] * n)
     else:
         win = windows(xp, k_hw, stride, dilation, out_hw)  # N C kh kw Ho Wo
         cols = np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))
@@ -117,10 +116,10 @@ def _from_gemm(yg: np.ndarray, n: int, out_hw) -> np.ndarray:
 
 # ---- numba ----
 @threads.kernel("conv")
-def _im2col_numba(xp, cols, sh, sw, dh, dw):  # pragma: no cover - compiled
+def _im2col_numba(lo, hi, xp, cols, sh, sw, dh, dw):  # pragma: no cover - compiled
     """cols[c, i, j, n, y, z] = xp[n, c, y s + i d, z s + j d] (parallel over (c, i, j) rows and images)."""
     c, kh, kw, n, ho, wo = cols.shape
-    for t in prange(c * kh * kw * n):
+    for t in range(lo, hi):  # of [0, c * kh * kw * n)
         b = t % n
         r = t // n
         j = r % kw
@@ -139,11 +138,11 @@ def _im2col_numba(xp, cols, sh, sw, dh, dw):  # pragma: no cover - compiled
 
 
 @threads.kernel("conv")
-def _col2im_numba(cols, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
+def _col2im_numba(lo, hi, cols, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
     """xp[n, c, y s + i d, z s + j d] += cols[c, i, j, n, y, z] (one pass, no temporaries; parallel over images,
     each image's sums in the serial order)."""
     c, kh, kw, n, ho, wo = cols.shape
-    for b in prange(n):
+    for b in range(lo, hi):  # of [0, n)
         for ch in range(c):
             for i in range(kh):
                 for j in range(kw):
@@ -168,7 +167,7 @@ def col2im(cols, x_shape, k_hw, stride, padding, dilation, out_hw) -> np.ndarray
     eh, ew = _extra((h, w), k_hw, stride, padding, dilation, out_hw)
     xp = np.zeros((n, c, h + pt + pb + eh, w + pl + pr + ew), dtype=cols.dtype)
     cols = np.ascontiguousarray(cols).reshape(c, k_hw[0], k_hw[1], n, out_hw[0], out_hw[1])
-    _col2im_numba(cols, xp, stride[0], stride[1], dilation[0], dilation[1], work=cols.size)
+    _col2im_numba(cols, xp, stride[0], stride[1], dilation[0], dilation[1], work=cols.size, count=n)
     return xp[:, :, pt:pt + h, pl:pl + w]
 
 
@@ -180,7 +179,7 @@ def _padded_nhwc(x, padding, extra_hw) -> np.ndarray:
     shape = (n, h + pt + pb + extra_hw[0], w + pl + pr + extra_hw[1], c)
     if _numba_ok(x):
         xp = np.empty(shape, dtype=x.dtype)
-        _pad_nhwc_numba(np.ascontiguousarray(x), xp, pt, pl, work=xp.size)
+        _pad_nhwc_numba(np.ascontiguousarray(x), xp, pt, pl, work=xp.size, count=n * shape[1])
         return xp
     xp = np.zeros(shape, dtype=x.dtype)
     xp[:, pt:pt + h, pl:pl + w, :] = x.transpose(0, 2, 3, 1)
@@ -188,12 +187,12 @@ def _padded_nhwc(x, padding, extra_hw) -> np.ndarray:
 
 
 @threads.kernel("conv")
-def _pad_nhwc_numba(x, xp, pt, pl):  # pragma: no cover - compiled
+def _pad_nhwc_numba(lo, hi, x, xp, pt, pl):  # pragma: no cover - compiled
     """xp[n, pt + r, pl + q, c] = x[n, c, r, q], zero elsewhere (parallel over (image, padded row)); each padded
     row is written whole, so xp needs no zeroing first."""
     n, c, h, w = x.shape
     hp, wp = xp.shape[1], xp.shape[2]
-    for t in prange(n * hp):
+    for t in range(lo, hi):  # of [0, n * hp)
         b = t // hp
         rp = t % hp
         r = rp - pt
@@ -230,11 +229,11 @@ def _row_windows(x, k_hw, stride, padding, dilation, out_hw) -> np.ndarray:
 
 
 @threads.kernel("conv")
-def _im2row_numba(xp, rows, s0, sh, sw, dh, dw):  # pragma: no cover - compiled
+def _im2row_numba(lo, hi, xp, rows, s0, sh, sw, dh, dw):  # pragma: no cover - compiled
     """rows[b, y, z, i, j, c] = xp[s0 + b, y s + i d, z s + j d, c] (xp padded channels-last; runs of C floats;
     parallel over (image, output row))."""
     nb, ho, wo, kh, kw, c = rows.shape
-    for t in prange(nb * ho):
+    for t in range(lo, hi):  # of [0, nb * ho)
         b = t // ho
         y = t % ho
         for z in range(wo):
@@ -251,17 +250,18 @@ def _copy_rows(xp, win, rows, s0, e, stride, dilation) -> None:
     """rows = win[s0:e] (``win`` the window view of the padded channels-last ``xp``, see ``_padded_row_windows``):
     the Numba copy for float32/float64, numpy's otherwise."""
     if _numba_ok(xp, rows):
-        _im2row_numba(xp, rows, s0, stride[0], stride[1], dilation[0], dilation[1], work=rows.size)
+        _im2row_numba(xp, rows, s0, stride[0], stride[1], dilation[0], dilation[1], work=rows.size,
+                      count=rows.shape[0] * rows.shape[1])
     else:
         np.copyto(rows, win[s0:e])
 
 
 @threads.kernel("conv")
-def _nhwc_to_nchw(src, dst, bias, has_bias):  # pragma: no cover - compiled
+def _nhwc_to_nchw(lo, hi, src, dst, bias, has_bias):  # pragma: no cover - compiled
     """dst[b, o, y, z] = src[b, y, z, o] (+ bias[o] with ``has_bias``), in tiles of 32 columns so a tile of src
     stays in L1 while its channels are written out (parallel over (image, row))."""
     n, ho, wo, o = src.shape
-    for t in prange(n * ho):
+    for t in range(lo, hi):  # of [0, n * ho)
         b = t // ho
         y = t % ho
         for z0 in range(0, wo, 32):
@@ -282,7 +282,7 @@ def _to_nchw(src, dst, bias=None) -> None:
     otherwise."""
     if _numba_ok(src, dst) and dst.flags.c_contiguous and (bias is None or bias.dtype == dst.dtype):
         _nhwc_to_nchw(src, dst, dst[:0, :, 0, 0].reshape(-1) if bias is None else np.ascontiguousarray(bias),
-                      bias is not None, work=src.size)
+                      bias is not None, work=src.size, count=src.shape[0] * src.shape[1])
     else:
         np.copyto(dst, src.transpose(0, 3, 1, 2))
         if bias is not None:
@@ -312,11 +312,11 @@ def _over_images(n: int, work: int, body) -> list:
 
 
 @threads.kernel("conv")
-def _row2im_numba(rows, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
+def _row2im_numba(lo, hi, rows, xp, sh, sw, dh, dw):  # pragma: no cover - compiled
     """xp[n, y s + i d, z s + j d, c] += rows[n, y, z, i, j, c] (channels-last, the inner loop contiguous;
     parallel over images, each image's sums in the serial order)."""
     n, ho, wo, kh, kw, c = rows.shape
-    for b in prange(n):
+    for b in range(lo, hi):  # of [0, n)
         for y in range(ho):
             for i in range(kh):
                 r = y * sh + i * dh
@@ -359,7 +359,7 @@ def row2im(rows, x_shape, k_hw, stride, padding, dilation, out_hw) -> np.ndarray
     eh, ew = _extra((h, w), k_hw, stride, padding, dilation, out_hw)
     xp = np.zeros((n, h + pt + pb + eh, w + pl + pr + ew, c), dtype=rows.dtype)
     rows = np.ascontiguousarray(rows).reshape(n, out_hw[0], out_hw[1], k_hw[0], k_hw[1], c)
-    _row2im_numba(rows, xp, stride[0], stride[1], dilation[0], dilation[1], work=rows.size)
+    _row2im_numba(rows, xp, stride[0], stride[1], dilation[0], dilation[1], work=rows.size, count=n)
     return xp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)
 
 
@@ -421,7 +421,7 @@ def conv2d_backward_input_rows(g, w, x_shape, stride, padding, dilation) -> np.n
             xp.fill(0)
             if fast:
                 _row2im_numba(drows.reshape(e - s0, out_hw[0], out_hw[1], kh, kw, c), xp, stride[0], stride[1],
-                              dilation[0], dilation[1], work=drows.size)
+                              dilation[0], dilation[1], work=drows.size, count=e - s0)
             else:
                 _row2im_padded_numpy(drows, xp, (kh, kw), stride, dilation, out_hw)
             _to_nchw(xp[:, pt:pt + h, pl:pl + wd], gx[s0:e])

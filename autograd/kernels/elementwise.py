@@ -11,16 +11,14 @@ Why these and not others:
 - the backward kernels replace several numpy passes (relu_backward: numpy's where + astype) by one loop.
 - exp, log and tanh themselves stay numpy: numpy's are SIMD, Numba's np.exp/np.log/np.tanh are scalar libm calls
   without SVML. ``fexp`` is only as fast as numpy's exp alone; it pays when fused with other work.
-The kernels are ``autograd.threads.kernel`` loops of the "elementwise" family: serial below its threshold,
-``prange`` above it (the same bits on any thread count). The measurements are in benchmarks/RESULTS.md
-("Design measurements").
-These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+The kernels are ``autograd.threads.kernel`` loops of the "elementwise" family: one thread below its threshold,
+their range cut over the library's threads above it (the same bits on any thread count). The measurements are
+in benchmarks/RESULTS.md ("Design measurements").
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from .. import threads
 from ._fastexp import as_type_of, fexp
@@ -38,33 +36,33 @@ def _fits(*arrays) -> bool:
 
 
 # ---- Numba kernels on flat arrays ----
-@threads.kernel("elementwise", error_model="numpy")
+@threads.kernel("elementwise", flat=True, error_model="numpy")
 def _sigmoid_kernel(x, out):  # pragma: no cover - compiled
     one = as_type_of(x, 1.0)
-    for i in prange(x.size):
+    for i in range(x.size):
         e = fexp(-abs(x[i]))
         r = one / (one + e)
         out[i] = r if x[i] >= 0 else e * r
 
 
-@threads.kernel("elementwise", error_model="numpy")
+@threads.kernel("elementwise", flat=True, error_model="numpy")
 def _sigmoid_backward_kernel(g, y, out):  # pragma: no cover - compiled
     one = as_type_of(g, 1.0)
-    for i in prange(g.size):
+    for i in range(g.size):
         out[i] = g[i] * y[i] * (one - y[i])
 
 
-@threads.kernel("elementwise", error_model="numpy")
+@threads.kernel("elementwise", flat=True, error_model="numpy")
 def _tanh_backward_kernel(g, y, out):  # pragma: no cover - compiled
     one = as_type_of(g, 1.0)
-    for i in prange(g.size):
+    for i in range(g.size):
         out[i] = g[i] * (one - y[i] * y[i])
 
 
-@threads.kernel("elementwise", error_model="numpy")
+@threads.kernel("elementwise", flat=True, error_model="numpy")
 def _relu_backward_kernel(g, y, out):  # pragma: no cover - compiled
     zero = as_type_of(g, 0.0)
-    for i in prange(g.size):
+    for i in range(g.size):
         out[i] = g[i] if y[i] > zero else zero
 
 

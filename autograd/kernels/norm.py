@@ -10,33 +10,33 @@ The Numba loops (float64 accumulators, ``fastmath`` reassociation only, so sums 
 still propagate) are used for float32/float64: one pass each for the statistics and the output, where numpy
 makes several; without that reassociation the sums do not vectorize and the forward loses to numpy. The numpy
 functions are the reference (measurements: benchmarks/RESULTS.md, "Design measurements"). The loops are
-``autograd.threads.kernel`` loops of the "norm" family: serial below its threshold, a ``prange`` over C above it
-(each C's statistics summed by one iteration in the serial order: the same bits on any thread count).
-These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+``autograd.threads.kernel`` loops of the "norm" family: one thread below its threshold, the range of C cut over
+the library's threads above it (each C's statistics summed by one iteration in the serial order: the same bits
+on any thread count).
 
 Layer norm (and any grouping whose affine runs along the normalized axis: a (1, M, K) view with ``w``, ``b`` of
 K) has row kernels of its own that apply the affine in the same pass: ``normalize_rows`` writes
 y = xhat w + b and keeps mean and invstd in float64 (no xhat array: the backward recomputes xhat from x, rounded
 as the forward rounded it; the rest of the elementwise work in x's precision, twice the SIMD lanes of float64 for
 float32), and ``normalize_rows_backward`` gives dx, dw = sum g xhat and db = sum g in one pass over g and x. The
-column sums are taken per block of ``ROW_BLOCK`` rows (one ``prange`` iteration each) and the blocks' partial
+column sums are taken per block of ``ROW_BLOCK`` rows (one loop iteration each) and the blocks' partial
 sums are added in block order afterwards, so the bits do not depend on the thread count.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .. import threads
 from ._fastexp import as_type_of
 
 
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
-def _forward_numba(x, eps, xhat, mean, var, invstd):
+def _forward_numba(lo, hi, x, eps, xhat, mean, var, invstd):
     a_n, c_n, b_n = x.shape
     n = a_n * b_n
-    for c in prange(c_n):
+    for c in range(lo, hi):  # of [0, c_n)
         s = 0.0
         for a in range(a_n):
             for b in range(b_n):
@@ -58,10 +58,10 @@ def _forward_numba(x, eps, xhat, mean, var, invstd):
 
 
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
-def _backward_numba(gh, xhat, invstd, gx):
+def _backward_numba(lo, hi, gh, xhat, invstd, gx):
     a_n, c_n, b_n = gh.shape
     n = a_n * b_n
-    for c in prange(c_n):
+    for c in range(lo, hi):  # of [0, c_n)
         s1 = 0.0
         s2 = 0.0
         for a in range(a_n):
@@ -89,9 +89,9 @@ def _xhat_row(x, i, m, r, out):  # pragma: no cover - compiled
 
 
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
-def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
+def _rows_forward_numba(lo, hi, x, w, b, eps, y, mean, var, invstd):
     m_n, k_n = x.shape
-    for i in prange(m_n):
+    for i in range(lo, hi):  # of [0, m_n)
         s = 0.0
         for j in range(k_n):
             s += x[i, j]
@@ -111,9 +111,9 @@ def _rows_forward_numba(x, w, b, eps, y, mean, var, invstd):
 
 
 @threads.kernel("norm", fastmath={"reassoc", "contract"})
-def _rows_backward_numba(g, x, w, mean, invstd, need_x, gx, pw, pb):
+def _rows_backward_numba(lo, hi, g, x, w, mean, invstd, need_x, gx, pw, pb):
     m_n, k_n = x.shape
-    for blk in prange(pw.shape[0]):
+    for blk in range(lo, hi):  # of [0, pw.shape[0])
         xh = np.empty(k_n, x.dtype)
         for j in range(k_n):
             pw[blk, j] = 0.0
@@ -158,7 +158,7 @@ def normalize(x3: np.ndarray, eps: float):
     c = x3.shape[1]
     xhat = np.empty_like(x3)
     mean, var, invstd = (np.empty(c, dtype=x3.dtype) for _ in range(3))
-    _forward_numba(x3, eps, xhat, mean, var, invstd, work=x3.size)
+    _forward_numba(x3, eps, xhat, mean, var, invstd, work=x3.size, count=c)
     return xhat, mean, var, invstd
 
 
@@ -173,7 +173,8 @@ def normalize_backward(gh: np.ndarray, xhat: np.ndarray, invstd: np.ndarray) -> 
     if not _numba_ok(gh, xhat, invstd):
         return normalize_backward_numpy(gh, xhat, invstd)
     gx = np.empty_like(xhat)
-    _backward_numba(np.ascontiguousarray(gh), np.ascontiguousarray(xhat), invstd, gx, work=gx.size)
+    _backward_numba(np.ascontiguousarray(gh), np.ascontiguousarray(xhat), invstd, gx, work=gx.size,
+                    count=gx.shape[1])
     return gx
 
 
@@ -195,7 +196,7 @@ def normalize_rows(x2: np.ndarray, w, b, eps: float):
     y = np.empty_like(x2)
     mean, var, invstd = (np.empty(m_n, dtype=np.float64) for _ in range(3))
     _rows_forward_numba(x2, _affine_or(w, k_n, 1.0, x2.dtype), _affine_or(b, k_n, 0.0, x2.dtype), eps, y, mean,
-                        var, invstd, work=x2.size)
+                        var, invstd, work=x2.size, count=m_n)
     return y, mean, var, invstd
 
 
@@ -214,5 +215,5 @@ def normalize_rows_backward(g2: np.ndarray, x2: np.ndarray, w, mean: np.ndarray,
     blocks = -(-m_n // ROW_BLOCK)
     pw, pb = np.empty((blocks, k_n)), np.empty((blocks, k_n))
     _rows_backward_numba(g2, x2, _affine_or(w, k_n, 1.0, x2.dtype), mean, invstd, need_x, gx, pw, pb,
-                         work=x2.size)
+                         work=x2.size, count=blocks)
     return (gx if need_x else None), pw.sum(axis=0).astype(x2.dtype), pb.sum(axis=0).astype(x2.dtype)

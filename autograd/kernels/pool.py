@@ -10,15 +10,14 @@ window views in several passes and, for the max backward, needs the unbuffered `
 max pool has its own loop (four taps unrolled, branch-free selects, no padding checks); average-pool backward stays
 on numpy, whose kh * kw strided adds beat a scatter loop (measurements: benchmarks/RESULTS.md, "Design
 measurements"). The Numba loops are ``autograd.threads.kernel`` loops of the "pool" family: serial below its
-threshold, a ``prange`` over the (image, channel) planes above it, each plane written by one iteration in the serial
-order (the same bits on any thread count).
-These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+threshold, the range of (image, channel) planes cut over the library's threads above it, each plane written by one
+iteration in the serial order (the same bits on any thread count).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.lib.stride_tricks import as_strided
 
 from .. import threads
@@ -37,10 +36,10 @@ def _first(start, step):
 
 
 @threads.kernel("pool")
-def _max_forward_numba(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
+def _max_forward_numba(lo, hi, x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for t in prange(n * c):
+    for t in range(lo, hi):  # of [0, n * c)
         b = t // c
         ch = t % c
         for oy in range(ho):
@@ -63,11 +62,11 @@ def _max_forward_numba(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
 
 
 @threads.kernel("pool")
-def _max_forward_2x2_numba(x, out, idx):
+def _max_forward_2x2_numba(lo, hi, x, out, idx):
     """2 x 2 windows tiling x (stride 2, no padding, dilation 1): two row slices, the four taps unrolled."""
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for t in prange(n * c):
+    for t in range(lo, hi):  # of [0, n * c)
         b = t // c
         ch = t % c
         for oy in range(ho):
@@ -98,12 +97,12 @@ def _max_forward_2x2_numba(x, out, idx):
 
 
 @threads.kernel("pool")
-def _max_backward_numba(g, idx, gx):
+def _max_backward_numba(lo, hi, g, idx, gx):
     """gx[n, c, idx[n, c, y, z]] += g[n, c, y, z] into an uninitialised gx (N, C, H W): each plane is zeroed just
     before its scatter, while it sits in cache, rather than the whole array in a pass of its own."""
     n, c, ho, wo = g.shape
     hw = gx.shape[2]
-    for t in prange(n * c):
+    for t in range(lo, hi):  # of [0, n * c)
         b = t // c
         ch = t % c
         for k in range(hw):
@@ -159,9 +158,10 @@ def max_pool2d_forward(x, k, stride, padding, dilation, out_hw):
     idx = np.empty((n, c) + tuple(out_hw), dtype=np.int32 if h * w < 2**31 else np.int64)
     if (tuple(k) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
             and 2 * out_hw[0] <= h and 2 * out_hw[1] <= w):
-        return _max_forward_2x2_numba(np.ascontiguousarray(x), out, idx, work=x.size)
+        return _max_forward_2x2_numba(np.ascontiguousarray(x), out, idx, work=x.size, count=n * c)
     return _max_forward_numba(np.ascontiguousarray(x), out, idx, k[0], k[1], stride[0], stride[1], padding[0],
-                              padding[1], dilation[0], dilation[1], work=out.size * k[0] * k[1])
+                              padding[1], dilation[0], dilation[1], work=out.size * k[0] * k[1],
+                              count=n * c)
 
 
 def max_pool2d_backward_numpy(g, idx, x_shape):
@@ -177,7 +177,8 @@ def max_pool2d_backward(g, idx, x_shape):
     if not _numba_ok(g):
         return max_pool2d_backward_numpy(g, idx, x_shape)
     gx = np.empty((x_shape[0], x_shape[1], x_shape[2] * x_shape[3]), dtype=g.dtype)
-    return _max_backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx, work=gx.size).reshape(x_shape)
+    return _max_backward_numba(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx, work=gx.size,
+                               count=gx.shape[0] * gx.shape[1]).reshape(x_shape)
 
 
 def gather_planes(h, idx):
@@ -203,10 +204,10 @@ def avg_divisor(in_hw, k, stride, padding, out_hw, count_include_pad, divisor_ov
 
 
 @threads.kernel("pool")
-def _avg_forward_numba(x, out, div, kh, kw, sh, sw, ph, pw):
+def _avg_forward_numba(lo, hi, x, out, div, kh, kw, sh, sw, ph, pw):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for t in prange(n * c):
+    for t in range(lo, hi):  # of [0, n * c)
         b = t // c
         ch = t % c
         for oy in range(ho):
@@ -222,10 +223,10 @@ def _avg_forward_numba(x, out, div, kh, kw, sh, sw, ph, pw):
 
 
 @threads.kernel("pool")
-def _avg_backward_numba(g, gx, div, kh, kw, sh, sw, ph, pw):
+def _avg_backward_numba(lo, hi, g, gx, div, kh, kw, sh, sw, ph, pw):
     n, c, h, w = gx.shape
     ho, wo = g.shape[2], g.shape[3]
-    for t in prange(n * c):
+    for t in range(lo, hi):  # of [0, n * c)
         b = t // c
         ch = t % c
         for oy in range(ho):
@@ -251,7 +252,7 @@ def avg_pool2d_forward(x, k, stride, padding, out_hw, div):
         return avg_pool2d_forward_numpy(x, k, stride, padding, out_hw, div)
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     return _avg_forward_numba(np.ascontiguousarray(x), out, div, k[0], k[1], stride[0], stride[1], padding[0],
-                              padding[1], work=out.size * k[0] * k[1])
+                              padding[1], work=out.size * k[0] * k[1], count=out.shape[0] * out.shape[1])
 
 
 def avg_pool2d_backward_numpy(g, x_shape, k, stride, padding, div):
@@ -282,7 +283,7 @@ def avg_pool2d_backward_numba(g, x_shape, k, stride, padding, div):
     """The Numba scatter loop for ``avg_pool2d_backward`` (float32/float64 only)."""
     gx = np.zeros(x_shape, dtype=g.dtype)
     return _avg_backward_numba(np.ascontiguousarray(g), gx, div, k[0], k[1], stride[0], stride[1], padding[0],
-                               padding[1], work=g.size * k[0] * k[1])
+                               padding[1], work=g.size * k[0] * k[1], count=g.shape[0] * g.shape[1])
 
 
 # ---- adaptive average pooling ----

@@ -19,15 +19,14 @@ Measured on this machine (2 cores shared with other jobs; best of 20 calls, micr
 
 (numpy -> Numba). float64 softmax forward is a tie at large sizes (the degree-13 exp polynomial costs about
 as much as numpy's SIMD exp); everything else is faster. The row kernels are ``autograd.threads.kernel`` loops of
-the "softmax" family: serial below its threshold, a ``prange`` over rows above it (each row computed by one
-iteration in the serial order: the same bits on any thread count).
-These loops run parallel only with ``autograd.threads.PARALLEL_LOOPS`` on (off by default: see there).
+the "softmax" family: one thread below its threshold, the range of rows cut over the library's threads above it
+(each row computed by one iteration in the serial order: the same bits on any thread count).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .. import threads
 from ._fastexp import as_type_of, fexp
@@ -83,9 +82,9 @@ def _row_shift(x, r, n):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
-def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
+def _softmax_rows(lo, hi, x, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         m = _row_max(x, r, n)
         c = as_type_of(m, scale)  # scale > 0: softmax(scale x) without a pass to scale x
         for j in range(n):
@@ -99,9 +98,9 @@ def _softmax_rows(x, out, scale=1.0):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
-def _log_softmax_rows(x, out):  # pragma: no cover - compiled
+def _log_softmax_rows(lo, hi, x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         m = _row_max(x, r, n)  # not _row_shift: a +inf entry makes the whole row nan, as in PyTorch
         s = 0.0
         for j in range(n):
@@ -112,9 +111,9 @@ def _log_softmax_rows(x, out):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
-def _logsumexp_rows(x, out):  # pragma: no cover - compiled
+def _logsumexp_rows(lo, hi, x, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         m = _row_shift(x, r, n)
         s = 0.0
         for j in range(n):
@@ -123,9 +122,9 @@ def _logsumexp_rows(x, out):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
-def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
+def _softmax_backward_rows(lo, hi, g, y, out, scale=1.0):  # pragma: no cover - compiled
     rows, n = g.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         s = 0.0
         for j in range(n):
             s += g[r, j] * y[r, j]
@@ -136,9 +135,9 @@ def _softmax_backward_rows(g, y, out, scale=1.0):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", fastmath={"reassoc", "contract"}, error_model="numpy")
-def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
+def _log_softmax_backward_rows(lo, hi, g, y, out):  # pragma: no cover - compiled
     rows, n = g.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         s = 0.0
         for j in range(n):
             s += g[r, j]
@@ -148,9 +147,9 @@ def _log_softmax_backward_rows(g, y, out):  # pragma: no cover - compiled
 
 
 @threads.kernel("softmax", error_model="numpy")
-def _logsumexp_backward_rows(g, x, lse, out):  # pragma: no cover - compiled
+def _logsumexp_backward_rows(lo, hi, g, x, lse, out):  # pragma: no cover - compiled
     rows, n = x.shape
-    for r in prange(rows):
+    for r in range(lo, hi):  # of [0, rows)
         for j in range(n):
             out[r, j] = g[r] * fexp(x[r, j] - lse[r])
 
@@ -223,10 +222,10 @@ def _rowwise(kernel, reference, axis, *arrays, out=None, extra=()):
     else:
         rows = [_as_rows(a, axis) for a in arrays]
         if out is not None:
-            kernel(*rows, out.reshape(rows[0].shape), *extra, work=out.size)
+            kernel(*rows, out.reshape(rows[0].shape), *extra, work=out.size, count=rows[0].shape[0])
             return out
         res = np.empty_like(rows[0])
-        kernel(*rows, res, *extra, work=res.size)
+        kernel(*rows, res, *extra, work=res.size, count=res.shape[0])
         return _from_rows(res, arrays[0].shape, axis)
     if out is None:
         return res
@@ -269,7 +268,7 @@ def logsumexp(x: np.ndarray, axes: tuple, keepdim: bool) -> np.ndarray:
     axis = axes[0]
     rows = _as_rows(x, axis)
     out = np.empty(rows.shape[0], dtype=x.dtype)
-    _logsumexp_rows(rows, out, work=rows.size)
+    _logsumexp_rows(rows, out, work=rows.size, count=rows.shape[0])
     shape = x.shape[:axis] + ((1,) if keepdim else ()) + x.shape[axis + 1:]
     return out.reshape(shape)
 
@@ -281,7 +280,7 @@ def logsumexp_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, axes: tupl
         rows = _as_rows(x, axis)
         grad = np.empty_like(rows)
         _logsumexp_backward_rows(np.ascontiguousarray(g).reshape(-1), rows, np.ascontiguousarray(out).reshape(-1),
-                                 grad, work=grad.size)
+                                 grad, work=grad.size, count=grad.shape[0])
         return _from_rows(grad, x.shape, axis)
     return np.asarray(logsumexp_backward_numpy(g, x, out, axes, keepdim))
 

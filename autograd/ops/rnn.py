@@ -119,7 +119,7 @@ _CHUNK_MIN_ROWS = 8
 def _batch_chunks(B: int) -> list:
     """Batch row ranges processed concurrently: a large batch in chunks of at least ``_CHUNK_MIN_ROWS`` rows, one
     per thread the policy allows."""
-    k = threads.executor_workers(B, _SPLIT_MIN_BATCH)
+    k = threads.split_count(B, _SPLIT_MIN_BATCH)
     k = max(1, min(k, B // _CHUNK_MIN_ROWS))
     return [(B * i // k, B * (i + 1) // k) for i in range(k)]
 

@@ -201,25 +201,23 @@ def test_row_kernels_match_numpy(dtype, affine, shape):
 
 
 def test_row_kernels_parallel_equal_serial():
-    """Each prange iteration owns its rows (forward) or its block of rows (backward: partial sums of dw, db), so
-    the parallel loops give the serial bits; 75 rows: blocks of K.ROW_BLOCK and a short last one."""
-    from autograd import threads
-
+    """Each loop iteration owns its rows (forward) or its block of rows (backward: partial sums of dw, db), so the
+    range cut in uneven pieces gives the whole range's bits; 75 rows: blocks of K.ROW_BLOCK and a short last one."""
     rng = np.random.default_rng(2)
     x = rng.standard_normal((75, 40)).astype(np.float32)
     g = rng.standard_normal((75, 40)).astype(np.float32)
     w, b = rng.standard_normal(40).astype(np.float32), rng.standard_normal(40).astype(np.float32)
     _, mean, _, invstd = K.normalize_rows(x, w, b, 1e-5)
     blocks = -(-75 // K.ROW_BLOCK)
-    threads._numba_threads(2)
-    for kernel, make in ((K._rows_forward_numba,
-                          lambda: (x, w, b, 1e-5, np.empty_like(x), *(np.empty(75) for _ in range(3)))),
-                         (K._rows_backward_numba,
-                          lambda: (g, x, w, mean, invstd, True, np.empty_like(x), np.empty((blocks, 40)),
-                                   np.empty((blocks, 40))))):
+    for kernel, count, make in ((K._rows_forward_numba, 75,
+                                 lambda: (x, w, b, 1e-5, np.empty_like(x), *(np.empty(75) for _ in range(3)))),
+                                (K._rows_backward_numba, blocks,
+                                 lambda: (g, x, w, mean, invstd, True, np.empty_like(x), np.empty((blocks, 40)),
+                                          np.empty((blocks, 40))))):
         a, c = make(), make()
-        kernel.serial(*a)
-        kernel.parallel(*c)
+        kernel.fn(0, count, *a)
+        for lo, hi in ((0, 1), (1, count // 2), (count // 2, count)):
+            kernel.fn(lo, hi, *c)
         for u, v in zip(a, c):
             if isinstance(u, np.ndarray):
                 np.testing.assert_array_equal(u, v)

@@ -11,12 +11,12 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
   products outside the library see too) when ``set_num_threads`` is called, or else before its first parallel
   product or loop. Importing the library changes no pool.
 - Numba kernels of the hot families (convolution copies, pooling, normalisation, softmax, elementwise backward,
-  optimizer updates) are loops over ``range(lo, hi)`` compiled once, ``nogil`` (``kernel``). Work below the
-  family's threshold (``THRESHOLDS``) runs the whole range on the calling thread; above it the range is cut into
-  one contiguous piece per thread and the pieces run on the same team as the products. Numba's own threading
-  layer is never started: one team serves every kernel, its hand-off is a bare lock (a Numba parallel launch
-  costs several times more), and nothing of it breaks in a forked child. ``PARALLEL_LOOPS = False`` runs every
-  loop on the calling thread.
+  optimizer updates, sums over all axes but the channels) are loops over a range, compiled once, ``nogil``
+  (``kernel``). Work below the family's threshold (``THRESHOLDS``) runs the whole range on the calling thread;
+  above it the range is cut into one contiguous piece per thread and the pieces run on the same team as the
+  products. Numba's own threading layer is never started: one team serves every kernel, its hand-off is a bare
+  lock (a Numba parallel launch costs several times more), and nothing of it breaks in a forked child.
+  ``PARALLEL_LOOPS = False`` runs every loop on the calling thread.
 - Determinism: every loop iteration writes its own outputs in a fixed order of arithmetic, so a loop's results
   are bit-identical whatever the thread count. The one exception is the products (and the convolutions built on
   them): the BLAS picks its kernel and blocking by a block's shape, so an element of a product split into more
@@ -96,17 +96,18 @@ def num_threads(n: int):
 
 # ---- parallel Numba kernels ----
 THRESHOLDS: dict[str, int] = {
-    # the least work (elements a call touches) for a family's parallel loop; below it the serial loop runs. A
-    # parallel launch has a fixed cost (waking the pool's threads, and a barrier at the end that waits for the
-    # slowest), so a loop goes parallel only where its serial time is about ten times that cost: copies and
-    # activation backward are the cheapest per element and get the highest thresholds, the exp-heavy softmax
-    # rows, the three-pass norms and the optimizer updates lower ones (benchmarks/RESULTS.md, "Design
-    # measurements").
+    # the least work (elements a call touches) for a family's loop to be cut over the threads; below it the
+    # whole range runs on the calling thread. A split has a fixed cost (waking the team's threads, and waiting for
+    # the slowest), so a loop is cut only where its one-thread time is about ten times that cost: copies,
+    # activation backward and the one-pass channel sums are the cheapest per element and get the highest
+    # thresholds, the exp-heavy softmax rows, the three-pass norms and the optimizer updates lower ones
+    # (benchmarks/RESULTS.md, "Design measurements").
     "conv": 1 << 19,
     "pool": 1 << 19,
     "norm": 1 << 18,
     "softmax": 1 << 17,
     "elementwise": 1 << 20,
+    "reduce": 1 << 22,
     "optim": 1 << 18,
     # products: multiply-adds (m * n * k); a block handed to another thread costs a wake-up and a join
     "gemm": 1 << 23,

@@ -290,3 +290,33 @@ def test_max_with_nan_propagates_and_sends_the_gradient_to_the_nan_like_torch():
     v, tv = x.max(1), t.max(1)
     np.testing.assert_array_equal(v.indices.numpy(), tv.indices.numpy())
     assert np.isnan(v.values.detach().numpy()[0]) and np.isnan(tv.values.detach().numpy()[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_over_all_but_the_channels_is_the_float64_sum_rounded(dtype, keepdim):
+    """The channel loop (kernels/reduce.py) accumulates in float64: a float32 result is within one unit in the
+    last place of the exact sum, where numpy's float32 reduction drifts by several."""
+    from autograd.kernels import reduce as KR
+
+    x = (np.random.default_rng(0).standard_normal((64, 8, 32, 32)) * 3 + 1).astype(dtype)
+    assert KR.fits(x, (0, 2, 3), keepdim)
+    got = autograd.tensor(x).sum(dim=(0, 2, 3), keepdim=keepdim).numpy()
+    exact = x.astype(np.float64).sum(axis=(0, 2, 3), keepdims=keepdim)
+    assert got.dtype == dtype and got.shape == exact.shape
+    if dtype == np.float32:
+        np.testing.assert_array_max_ulp(got, exact.astype(dtype), maxulp=1)
+    else:  # float64 sums of runs, then of the runs: numpy's pairwise accuracy, not the exact sum
+        np.testing.assert_allclose(got, exact, rtol=1e-13)
+
+
+def test_sum_over_all_but_the_channels_takes_numpy_where_the_loop_does_not_fit():
+    from autograd.kernels import reduce as KR
+
+    x = np.ones((1 << 17, 4), np.float32)
+    assert not KR.fits(x, (0,), False)  # runs of one element: numpy's row adds
+    assert not KR.fits(np.ones((8, 8, 8), np.float32), (0, 2), False)  # below MIN_SIZE
+    assert not KR.fits(np.ones((256, 16, 32), np.float32)[:, :, ::2], (0, 2), False)  # not contiguous
+    assert not KR.fits(np.ones((256, 16, 32), np.int64), (0, 2), False)
+    assert not KR.fits(np.ones((256, 16, 32), np.float32), (0,), False)  # more than one kept axis
+    np.testing.assert_array_equal(autograd.tensor(x).sum(0).numpy(), np.full(4, 1 << 17, np.float32))

@@ -20,6 +20,7 @@ from autograd.kernels import conv as KC
 from autograd.kernels import elementwise as KE
 from autograd.kernels import norm as KN
 from autograd.kernels import pool as KP
+from autograd.kernels import reduce as KR
 from autograd.kernels import softmax as KS
 from autograd.ops import rnn as RNN
 
@@ -231,6 +232,7 @@ def test_pool_norm_softmax_elementwise_kernels_parallel_equal_serial(dtype):
     x3 = rng.standard_normal((5, 7, 33)).astype(dtype)
     both(KN._forward_numba, 7, lambda: (x3, 1e-5, np.empty_like(x3), *(np.empty(7, dtype) for _ in range(3))))
     both(KN._backward_numba, 7, lambda: (x3, x3 * 0.5, np.ones(7, dtype), np.empty_like(x3)))
+    both(KR._channel_sums, 7, lambda: (x3, np.empty(7)))
     r = rng.standard_normal((37, 129)).astype(dtype)
     r[3, 5] = np.inf
     for k in (KS._softmax_rows, KS._log_softmax_rows):
@@ -264,6 +266,7 @@ def test_public_kernels_same_bits_on_one_and_two_threads(parallel, monkeypatch):
                 KS.softmax(r, 1), KS.log_softmax(r, 0), KS.softmax_backward(r, r, 1),
                 KS.log_softmax_backward(r, r, 1), KS.logsumexp(r, (1,), False),
                 *KN.normalize(x3, 1e-5), KN.normalize_backward(x3, x3, np.ones(6, np.float32)),
+                KR.channel_sums(x, (0, 2, 3), False),
                 KE.sigmoid(r), KE.relu_backward(r, r - 0.5), KE.tanh_backward(r, r), KE.sigmoid_backward(r, r),
                 KA.erf(r),
                 KC.col2im(cols, x.shape, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), (16, 14)),

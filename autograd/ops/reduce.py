@@ -19,6 +19,7 @@ import numpy as np
 from .. import dtypes
 from .. import function as _function
 from ..function import Op
+from ..kernels import reduce as KR
 from ..kernels import softmax as KS
 from ..tensor import Tensor, _make
 from .elementwise import abs as _abs
@@ -104,6 +105,8 @@ class Sum(Op):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = dtypes.int64
+        if dtype is None and KR.fits(x, axes, keepdim):  # all axes but the channels (a conv's bias gradient)
+            return KR.channel_sums(x, axes, keepdim)
         out = np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dtype)  # np.sum, without its wrapper
         return np.asarray(out)
 

@@ -42,6 +42,11 @@ SPECS = [
     OpSpec("sum_neg_keepdim", lambda lib, a: a.sum(-1, keepdim=True), S),
     OpSpec("sum_tuple", lambda lib, a: a.sum((0, -1)), [((2, 3, 4),), ((3, 4),)]),
     OpSpec("sum_tuple_keepdim", lambda lib, a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)]),
+    # all axes but the channels: kernels/reduce.py's loop from 2**16 elements (a conv's bias gradient)
+    OpSpec("sum_all_but_channels", lambda lib, a: a.sum(dim=(0, 2, 3)), [((2, 3, 4, 5),)],
+           big=[((16, 8, 32, 24),)]),
+    OpSpec("sum_all_but_first_keepdim", lambda lib, a: a.sum(dim=(1, 2), keepdim=True), [((3, 4, 5),)],
+           big=[((40, 64, 40),)]),
     OpSpec("sum_0d_dim", lambda lib, a: a.sum(0), [((),)]),
     OpSpec("sum_empty", lambda lib, a: a.sum(1) + 1, [((2, 0),)]),
     OpSpec("sum_empty_all", lambda lib, a: a.sum(0), [((0, 3),)]),

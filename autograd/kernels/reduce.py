@@ -26,7 +26,7 @@ MIN_SIZE = 1 << 16  # below this numpy's reduction is as fast (the kernel call h
 
 def fits(x: np.ndarray, axes: tuple, keepdim: bool) -> bool:
     """True when ``x.sum(axes)`` is a sum over every axis but one that ``channel_sums`` does well."""
-    if x.dtype not in (np.float32, np.float64) or x.size < MIN_SIZE or not x.flags.c_contiguous:
+    if x.size < MIN_SIZE or x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
         return False
     if len(axes) != x.ndim - 1 or len(set(axes)) != len(axes):
         return False

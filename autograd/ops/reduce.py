@@ -105,7 +105,7 @@ class Sum(Op):
         ctx.in_shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = dtypes.int64
-        if dtype is None and KR.fits(x, axes, keepdim):  # all axes but the channels (a conv's bias gradient)
+        if x.size >= KR.MIN_SIZE and dtype is None and KR.fits(x, axes, keepdim):  # all axes but the channels
             return KR.channel_sums(x, axes, keepdim)
         out = np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dtype)  # np.sum, without its wrapper
         return np.asarray(out)

@@ -36,7 +36,7 @@ import time
 import numpy as np
 
 __all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS",
-           "parallel_map", "chunks", "split_count"]
+           "parallel_map", "chunks"]
 
 
 def _default() -> int:
@@ -111,6 +111,8 @@ THRESHOLDS: dict[str, int] = {
     "optim": 1 << 18,
     # products: multiply-adds (m * n * k); a block handed to another thread costs a wake-up and a join
     "gemm": 1 << 23,
+    # recurrent layers: batch rows (each chunk runs the whole time loop; below this a batch is not worth two)
+    "rnn": 16,
 }
 
 PARALLEL_LOOPS = True  # False: every Numba loop runs its whole range on the calling thread
@@ -174,14 +176,6 @@ def kernel(family: str, flat: bool = False, **options):
     if family not in THRESHOLDS:
         raise ValueError(f"kernel: unknown family {family!r}; one of {sorted(THRESHOLDS)}")
     return lambda fn: ParallelKernel(fn, family, flat, options)
-
-
-def split_count(work: int, minimum: int) -> int:
-    """How many pieces to cut ``work`` units into for the library's threads: 1 below ``minimum``, else the
-    policy's count (never more than there are units)."""
-    if work < minimum or _NUM < 2:
-        return 1
-    return min(_NUM, work)
 
 
 def chunks(count: int, work: int, family: str, minimum: int = 1) -> list[tuple[int, int]]:
@@ -257,7 +251,8 @@ class _Team:
         self.workers = [_Worker(f"autograd-{i}") for i in range(size)]
 
     def map(self, fn, items: list) -> list:
-        """Item ``j`` (``j >= 1``) goes to worker ``(j - 1) % size``; item 0 runs on the caller."""
+        """Item 0 runs on the caller; item ``j >= 1`` on worker ``(j - 1) % w``, the first ``w`` workers taking
+        part (``w = min(size, len(items) - 1)``)."""
         with self.lock:
             busy = self.workers[:len(items) - 1]
             started = []

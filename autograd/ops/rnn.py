@@ -108,20 +108,13 @@ def _gather(results: list, kinds: tuple) -> list:
     return out
 
 
-def _run_chunks(fn, items) -> list:
-    return threads.parallel_map(fn, items)
-
-
-_SPLIT_MIN_BATCH = 16  # below this a batch is not worth two threads
 _CHUNK_MIN_ROWS = 8
 
 
 def _batch_chunks(B: int) -> list:
-    """Batch row ranges processed concurrently: a large batch in chunks of at least ``_CHUNK_MIN_ROWS`` rows, one
-    per thread the policy allows."""
-    k = threads.split_count(B, _SPLIT_MIN_BATCH)
-    k = max(1, min(k, B // _CHUNK_MIN_ROWS))
-    return [(B * i // k, B * (i + 1) // k) for i in range(k)]
+    """Batch row ranges processed concurrently: from the "rnn" threshold (batch rows) on, chunks of at least
+    ``_CHUNK_MIN_ROWS`` rows, one per thread the policy allows."""
+    return threads.chunks(B, B, "rnn", _CHUNK_MIN_ROWS)
 
 
 def _layer_grads(grads, need) -> tuple:
@@ -245,7 +238,7 @@ class LSTMLayer(Op):
             b0, b1 = chunk
             return K.lstm_forward(x_tm[:, b0:b1], bias, h0[b0:b1], c0[b0:b1], w_t, w_hr, reverse, out_tm[:, b0:b1])
 
-        res = _run_chunks(run, chunks)
+        res = threads.parallel_map(run, chunks)
         hn, cn = _gather([r[1:3] for r in res], (0, 0))
         ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
         per_chunk = [a for r in res for a in r[3:]]  # gates, cs, tanh(cs), hraw, [x_t, h_{t-1}]
@@ -280,7 +273,7 @@ class LSTMLayerBackward(Op):
                 dw_hr = dh_all.reshape(T * B, P).T @ hraw.reshape(T * B, hraw.shape[2])
             return dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr
 
-        dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(_run_chunks(run, range(len(chunks))),
+        dx, dh0, dc0, dw_ih, dw_hh, db, dw_hr = _gather(threads.parallel_map(run, range(len(chunks))),
                                                         (1, 0, 0, "sum", "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
         ctx.wanted, ctx.batch_first, ctx.reverse = _wanted(prims, need), batch_first, reverse
@@ -319,7 +312,7 @@ class GRULayer(Op):
             xg = _project(x_tm[:, b0:b1], w_ih, b_ih, b_rz)
             return K.gru_forward(xg, h0[b0:b1], w_t, b_hn, reverse, out_tm[:, b0:b1])
 
-        res = _run_chunks(run, chunks)
+        res = threads.parallel_map(run, chunks)
         hn = _gather([r[1:2] for r in res], (0,))[0]
         ctx.batch_first, ctx.reverse, ctx.chunks = batch_first, reverse, chunks
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[a for r in res for a in r[2:]])  # gates, hns, hs
@@ -350,7 +343,7 @@ class GRULayerBackward(Op):
             dw_hh = d2.T @ hs.reshape(T * B, H) if need[3] else None
             return dx, dh0, dw_ih, dw_hh, db_ih, d2.sum(axis=0)
 
-        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = _gather(_run_chunks(run, range(len(chunks))),
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = _gather(threads.parallel_map(run, range(len(chunks))),
                                                       (1, 0, "sum", "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
         ctx.wanted, ctx.batch_first, ctx.reverse = _wanted(prims, need), batch_first, reverse
@@ -386,7 +379,7 @@ class RNNLayer(Op):
             b0, b1 = chunk
             return K.rnn_forward(x_tm[:, b0:b1], bias, h0[b0:b1], w_t, relu, reverse, out_tm[:, b0:b1])
 
-        res = _run_chunks(run, chunks)
+        res = threads.parallel_map(run, chunks)
         hn = _gather([r[1:2] for r in res], (0,))[0]
         ctx.batch_first, ctx.reverse, ctx.relu, ctx.chunks = batch_first, reverse, relu, chunks
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, *[a for r in res for a in r[2:]])  # ys, [x_t, h_t-1]
@@ -415,7 +408,7 @@ class RNNLayerBackward(Op):
             dx, dw_ih, dw_hh, db = _stacked_input_grads(dpre, xh, w_ih, need[0], need[2], need[3])
             return dx, dh0, dw_ih, dw_hh, db
 
-        dx, dh0, dw_ih, dw_hh, db = _gather(_run_chunks(run, range(len(chunks))), (1, 0, "sum", "sum", "sum"))
+        dx, dh0, dw_ih, dw_hh, db = _gather(threads.parallel_map(run, range(len(chunks))), (1, 0, "sum", "sum", "sum"))
         dx = None if dx is None else _from_time_major(dx, x.ndim, batch_first)
         ctx.wanted, ctx.relu, ctx.batch_first, ctx.reverse = _wanted(prims, need), relu, batch_first, reverse
         ctx.save_for_backward(gout, ghn, *prims)

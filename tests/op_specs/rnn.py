@@ -1,6 +1,7 @@
 """Rows for the recurrent layers (one op per layer and direction: RNNLayer, GRULayer, LSTMLayer), called as a user
 calls them: ``nn.RNN`` / ``nn.GRU`` / ``nn.LSTM`` through ``func.functional_call`` with the row's tensors as the
-parameters. Batches of 16 or more are split across threads (ops/rnn.py ``_SPLIT_MIN_BATCH``): the ``big`` cases.
+parameters. Batches of 16 or more are split across threads (the "rnn" threshold of ``autograd.threads.THRESHOLDS``):
+the ``big`` cases.
 The sizes are small because gradgradcheck differentiates a replay of the recurrence; deeper and reversed LSTM
 configurations are compared with PyTorch in tests/nn/test_rnn.py."""
 

@@ -1,14 +1,20 @@
-"""Keep glibc from returning multi-MB numpy buffers to the OS after every use.
+"""Keep glibc from returning numpy buffers to the OS after every use.
 
-glibc serves an allocation at or above its mmap threshold with a fresh ``mmap`` and trims the heap top beyond its
-trim threshold; both thresholds move with the sizes freed so far. A training step allocates and frees
-activation-sized arrays (megabytes each for the benchmark CNN) every time, so depending on that history each step
-can pay thousands of page faults re-zeroing fresh pages, a sizeable part of a small CNN step's CPU time (page faults
-counted with ``getrusage``; figures in benchmarks/RESULTS.md, "Design measurements"). Fixing the thresholds (mmap at
->= 32 MB, trim beyond 128 MB) keeps the buffers in the heap for reuse, as PyTorch's caching allocator does.
+glibc serves an allocation at or above its mmap threshold with a fresh ``mmap`` (unmapped again by ``free``) and
+trims the heap top beyond its trim threshold; both thresholds move with the sizes freed so far, and the mmap
+threshold can be raised to 32 MiB at most. A training step allocates and frees activation-sized arrays every
+time, so each step can pay thousands of page faults re-zeroing fresh pages, and every ``munmap`` of a process
+with several running threads interrupts the others to flush their TLBs. Both cost more the more threads run: the
+benchmarks' CNN step, whose first activations are 32 MiB each, is markedly slower on 2 threads with fresh mappings
+and no slower on 1 without them (benchmarks/RESULTS.md, "Design measurements"). So:
+- the mmap threshold is fixed at its largest value and the trim threshold at 128 MiB, so buffers below 32 MiB
+  stay in the heap for reuse;
+- no allocation gets a mapping of its own (``M_MMAP_MAX = 0``): larger buffers come from the heap too and are
+  reused by the next step, as PyTorch's caching allocator does on the GPU. The cost: memory freed below the heap's
+  top stays with the process (reused by later allocations, not returned to the OS) until the top is freed.
 
-Only on glibc; skipped when the user set ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` themselves, or
-``AUTOGRAD_NO_MALLOC_TUNING=1``.
+Only on glibc; skipped when the user set any of ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` /
+``MALLOC_MMAP_MAX_`` themselves, or ``AUTOGRAD_NO_MALLOC_TUNING=1``.
 """
 
 from __future__ import annotations
@@ -20,15 +26,17 @@ __all__: list[str] = []
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_MMAP_MAX = -4
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 128 << 20
+_USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_MAX_")
 
 
 def tune_malloc() -> bool:
-    """Set the thresholds once; True if glibc accepted them."""
+    """Set the thresholds and the mmap count once; True if glibc accepted them."""
     if os.environ.get("AUTOGRAD_NO_MALLOC_TUNING") == "1":
         return False
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
+    if any(name in os.environ for name in _USER_SETTINGS):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the running process's C library
@@ -36,7 +44,8 @@ def tune_malloc() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return (bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+            and bool(mallopt(_M_MMAP_MAX, 0)))
 
 
 TUNED = tune_malloc()

@@ -7,10 +7,14 @@ pipe. The coordinator (``measure_isolated``) keeps the suite's protocol: warm-up
 then ``repeats`` rounds in rotated order, one run per engine per round, ``settle`` seconds of pause before every
 run so the previous engine's pools fall asleep (a full run waits 1 s: with 0.3 s our MLP runs that followed
 PyTorch's showed 2.4x spikes, 3.7 against 1.5 ms, and the round-by-round ratio read 1.06; with 1 s, 0.83 and
-0.90). Full runs give each engine three worker processes, used in turn.
+0.90). After the pause, one untimed call comes before the timed ones: the pause lets this VM halt the engine's
+idle vCPUs, and the first call after it pays for waking them (our CNN step on 2 threads: 142 ms after 1 s of idle
+against 112 back to back; 91 after idle while two nice-19 spinners kept the vCPUs running), which steps of a
+training loop, back to back, never do. Full runs give each engine three worker processes, used in turn.
 
 Protocol (one JSON object per line, prefixed ``@@`` so stray library prints are ignored): the coordinator sends
-``{"prepare": [warmup, min_run]}`` -> ``{"number": n, "first": loss}``; ``{"run": n}`` -> ``{"t": seconds}``;
+``{"prepare": [warmup, min_run]}`` -> ``{"number": n, "first": loss}``; ``{"run": n}`` -> ``{"t": seconds}`` (one
+untimed call, then ``n`` timed ones);
 ``{"exit": true}``.
 """
 
@@ -73,6 +77,7 @@ def serve(spec_json: str, engine: str, torch_threads: int) -> None:
             _send({"number": t.number, "first": _loss_value(t.first)})
         elif "run" in msg:
             n = msg["run"]
+            step()  # untimed: wakes what the settle let sleep (see the module docstring)
             gc.collect()
             t0 = time.perf_counter()
             for _ in range(n):

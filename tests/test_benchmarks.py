@@ -138,8 +138,9 @@ def test_workers_per_engine_are_used_in_turn(tmp_path):
                                        min_run=0.0, torch_threads=1, settle=0.0, processes=2)
     assert errors == {} and len(timings["ours"].runs) == 4
     pids = [int(p) for p in log.read_text().split()]
-    first, second = pids[-4], pids[-3]  # after both workers' warm-up calls: the four timed runs, one call each
-    assert first != second and pids[-4:] == [first, second, first, second]
+    # after both workers' warm-up calls: the four runs, each one untimed call and one timed call
+    first, second = pids[-8], pids[-6]
+    assert first != second and pids[-8:] == [first, first, second, second] * 2
 
 
 def test_cli_main(tmp_path, capsys):

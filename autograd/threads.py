@@ -2,7 +2,9 @@
 
 The policy: one pool of threads does the library's parallel work, and the BLAS runs on one thread.
 - ``get_num_threads()`` is the number of threads the library's work may use; the default is the number of cores
-  this process may run on (``os.sched_getaffinity``), as in PyTorch. ``set_num_threads(n)`` sets it.
+  this process may run on (``os.sched_getaffinity``), or fewer where the environment asks for fewer with
+  ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, as in PyTorch. ``set_num_threads(n)`` sets it. DataLoader worker
+  processes run on one thread, as PyTorch's do.
 - Matrix products are split by the library, not by the BLAS: a product above the "gemm" threshold is cut into
   blocks of output rows (or columns, or batch entries), one per thread, each computed by a one-thread BLAS call
   (``parallel_map``: the calling thread and the library's team of threads, which sleep when idle). The BLAS's own
@@ -32,6 +34,7 @@ import contextlib
 import os
 import threading
 import time
+import warnings
 
 import numpy as np
 
@@ -39,11 +42,39 @@ __all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRES
            "parallel_map", "chunks"]
 
 
-def _default() -> int:
+def _cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # no sched_getaffinity (macOS)
         return max(1, os.cpu_count() or 1)
+
+
+def _from_environment() -> int | None:
+    """The count ``MKL_NUM_THREADS`` or else ``OMP_NUM_THREADS`` asks for (PyTorch reads both, MKL's first), or
+    None; a value that is not a positive integer is ignored with a warning, as PyTorch does."""
+    chosen = None
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # the later one wins
+        value = os.environ.get(var)
+        if value is None:
+            continue
+        try:
+            n = int(value)
+            if n < 1:
+                raise ValueError
+        except ValueError:
+            warnings.warn(f"Invalid {var} variable value {value!r}: expected a positive integer; it is ignored",
+                          RuntimeWarning, stacklevel=2)
+            continue
+        chosen = n
+    return chosen
+
+
+def _default() -> int:
+    """The cores this process may run on, or fewer where ``MKL_NUM_THREADS`` / ``OMP_NUM_THREADS`` asks for fewer
+    (a launcher that starts several processes on one machine sets them so that the processes share its cores)."""
+    cores = _cores()
+    asked = _from_environment()
+    return cores if asked is None else min(asked, cores)
 
 
 _NUM = _default()

@@ -44,9 +44,11 @@ def parallel(monkeypatch):
     yield lambda: threads._state["parallel_calls"] - before
 
 
-def run_script(code: str, timeout: float = 240) -> str:
+def run_script(code: str, timeout: float = 240, **environ: str) -> str:
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("NUMBA_THREADING_LAYER", None)
+    for var in ("NUMBA_THREADING_LAYER", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.pop(var, None)
+    env.update(environ)
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -59,6 +61,32 @@ def test_default_is_the_cores_this_process_may_use():
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     out = run_script("import autograd; print(autograd.get_num_threads())")
     assert int(out) == expected
+
+
+@pytest.mark.parametrize("environ, expected", [
+    ({"OMP_NUM_THREADS": "1"}, 1),
+    ({"MKL_NUM_THREADS": "1"}, 1),
+    ({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "2"}, 2),  # MKL's wins, as in PyTorch
+    ({"OMP_NUM_THREADS": "512"}, "cores"),  # no more than the cores
+    ({"OMP_NUM_THREADS": "zero"}, "cores"),
+    ({"OMP_NUM_THREADS": "-3", "MKL_NUM_THREADS": "1"}, 1),
+])
+def test_default_follows_omp_and_mkl_num_threads(environ, expected):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    out = run_script("""
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import autograd
+        print(autograd.get_num_threads())
+        print("|".join(str(w.message) for w in caught if "NUM_THREADS" in str(w.message)))
+    """, **environ)
+    count, warned = out.splitlines()[0], out.splitlines()[1] if len(out.splitlines()) > 1 else ""
+    assert int(count) == min(cores, expected if expected != "cores" else cores)
+    bad = [v for v in environ.values() if not v.lstrip("-").isdigit() or int(v) < 1]
+    assert (warned != "") == bool(bad)
+    for v in bad:
+        assert f"{v!r}" in warned and "positive integer" in warned
 
 
 def test_import_changes_no_thread_pool():

@@ -2,6 +2,7 @@
 
 A worker receives ``(key, indices)`` tasks on its own index queue, fetches and collates the batch with the
 loader's fetcher, and puts ``(key, batch)`` (or an ``ExceptionWrapper``) on the shared result queue.
+A worker runs the library on one thread (``autograd.set_num_threads(1)``, as PyTorch's workers do).
 Worker ``i`` is seeded as PyTorch seeds it: ``seed = base_seed + i`` for ``random`` and the library's default
 generator, and a seed derived from ``(base_seed, i)`` for numpy's legacy global generator.
 """
@@ -68,7 +69,11 @@ def worker_loop(fetcher, dataset, index_queue, result_queue, worker_id: int, num
     """The body of worker process ``worker_id``: seed, run ``worker_init_fn``, then fetch until told to stop."""
     global _worker_info
     from ..random import manual_seed
+    from ..threads import set_num_threads
 
+    # one thread per worker, as in PyTorch: the workers run side by side with each other and with training, which
+    # already has the cores; ``worker_init_fn`` may set another count
+    set_num_threads(1)
     seed = base_seed + worker_id
     random.seed(seed)
     manual_seed(seed)

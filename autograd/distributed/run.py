@@ -2,7 +2,8 @@
 SCRIPT through MPI's ``mpiexec`` (mpich from ``pip install "numbagrad[distributed]"``, or the system's).
 
 It runs ``mpiexec -n N python -m mpi4py SCRIPT ARGS``: mpi4py's runner aborts the whole job when one process
-ends with an uncaught exception or a non-zero ``sys.exit``."""
+ends with an uncaught exception or a non-zero ``sys.exit``. Ranks that share this machine split its cores
+(``rank_environment``)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,21 @@ def main(argv: list | None = None) -> int:
     except FileNotFoundError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    return subprocess.call(cmd)
+    return subprocess.call(cmd, env=rank_environment(a.nproc, several_hosts=bool(a.hosts or a.hostfile)))
+
+
+def rank_environment(nproc: int, several_hosts: bool = False) -> dict:
+    """The environment the ranks start with: this one, and where N ranks share this machine and neither
+    ``OMP_NUM_THREADS`` nor ``MKL_NUM_THREADS`` is set, ``OMP_NUM_THREADS`` = cores // N, so that the ranks split
+    the cores instead of each taking all of them (torchrun sets it to 1 for the same reason)."""
+    env = dict(os.environ)
+    if nproc > 1 and not several_hosts and "OMP_NUM_THREADS" not in env and "MKL_NUM_THREADS" not in env:
+        from ..threads import _cores
+
+        env["OMP_NUM_THREADS"] = str(max(1, _cores() // nproc))
+        print(f"note: {nproc} processes share this machine's {_cores()} cores: OMP_NUM_THREADS="
+              f"{env['OMP_NUM_THREADS']} for each (set OMP_NUM_THREADS to choose another count)", file=sys.stderr)
+    return env
 
 
 if __name__ == "__main__":

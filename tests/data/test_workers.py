@@ -92,6 +92,21 @@ def test_worker_info_and_seeds():
     assert again[0, 2] != base
 
 
+class Threads(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return A.get_num_threads()
+
+
+def test_workers_run_on_one_thread_unless_worker_init_fn_says_otherwise():
+    """As in PyTorch: the workers share the machine with training, so each runs the library on one thread."""
+    assert [b.tolist() for b in DataLoader(Threads(), batch_size=2, num_workers=2)] == [[1, 1], [1, 1]]
+    got = DataLoader(Threads(), batch_size=2, num_workers=2, worker_init_fn=lambda w: A.set_num_threads(3))
+    assert [b.tolist() for b in got] == [[3, 3], [3, 3]]
+
+
 def test_worker_init_fn_runs_in_each_worker():
     def init(worker_id):
         np.random.seed(1000 + worker_id)

@@ -142,6 +142,24 @@ def test_launcher_command_line(tmp_path):
         run.main(["-n", "0", str(script)])
 
 
+def test_launcher_splits_the_cores_between_ranks_on_one_machine(monkeypatch, capsys):
+    from autograd import threads
+    from autograd.distributed import run
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "_cores", lambda: 16)
+    assert run.rank_environment(4)["OMP_NUM_THREADS"] == "4"
+    assert "OMP_NUM_THREADS=4" in capsys.readouterr().err
+    assert run.rank_environment(32)["OMP_NUM_THREADS"] == "1"
+    assert "OMP_NUM_THREADS" not in run.rank_environment(1)
+    assert "OMP_NUM_THREADS" not in run.rank_environment(4, several_hosts=True)  # the layout per host is unknown
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    assert "OMP_NUM_THREADS" not in run.rank_environment(4)  # the user's own choice stands
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert run.rank_environment(4)["OMP_NUM_THREADS"] == "3"
+
+
 # ---- DistributedSampler against torch.utils.data.DistributedSampler ----
 
 @given(size=st.integers(0, 40), replicas=st.integers(1, 5), drop_last=st.booleans(), data=st.data())

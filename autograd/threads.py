@@ -6,12 +6,13 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
   ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, as in PyTorch. ``set_num_threads(n)`` sets it. DataLoader worker
   processes run on one thread, as PyTorch's do.
 - Matrix products are split by the library, not by the BLAS: a product above the "gemm" threshold is cut into
-  blocks of output rows (or columns, or batch entries), one per thread, each computed by a one-thread BLAS call
-  (``parallel_map``: the calling thread and the library's team of threads, which sleep when idle). The BLAS's own
-  threads would spin-wait after each product and hold the cores the next kernel needs; a one-thread BLAS never
-  does. So the library sets the BLAS to one thread (through ``threadpoolctl``, process-wide, which numpy's own
-  products outside the library see too) when ``set_num_threads`` is called, or else before its first parallel
-  product or loop. Importing the library changes no pool.
+  blocks of output rows (or columns, or batch entries; from 4 threads a grid of both), one per thread, each
+  computed by a one-thread BLAS call (``parallel_map``: the calling thread and the library's team of threads,
+  which sleep when idle). The BLAS's own threads would spin-wait after each product and hold the cores the next
+  kernel needs; a one-thread BLAS never does. So the library sets the BLAS to one thread (through
+  ``threadpoolctl``, process-wide, which numpy's own products outside the library see too) when
+  ``set_num_threads`` is called, or else before its first parallel product or loop. Importing the library
+  changes no pool.
 - Numba kernels of the hot families (convolution copies, pooling, normalisation, softmax, elementwise backward,
   optimizer updates, sums over all axes but the channels) are loops over a range, compiled once, ``nogil``
   (``kernel``). Work below the family's threshold (``THRESHOLDS``) runs the whole range on the calling thread;

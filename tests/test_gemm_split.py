@@ -61,9 +61,37 @@ def test_mm_splits_rows_or_columns(split, monkeypatch):
     split(2)
     a = np.ones((512, 8), np.float32)
     np.testing.assert_array_equal(gemm.mm(a, a.T[:, :256]), np.full((512, 256), 8, np.float32))
-    assert calls[-1] == [(0, 256), (256, 512)]  # rows
+    assert calls[-1] == [((0, 256), (0, 256)), ((256, 512), (0, 256))]  # rows
     np.testing.assert_array_equal(gemm.mm(a[:4], a.T), np.full((4, 512), 8, np.float32))
-    assert calls[-1] == [(0, 256), (256, 512)]  # four rows, 512 columns: columns
+    assert calls[-1] == [((0, 4), (0, 256)), ((0, 4), (256, 512))]  # four rows, 512 columns: columns
+
+
+def test_many_threads_cut_a_grid_that_packs_less(split, monkeypatch):
+    """From 4 threads, blocks are row x column ranges: 16 blocks of 64 rows would each pack all of B."""
+    calls = []
+    real = threads.parallel_map
+    monkeypatch.setattr(threads, "parallel_map", lambda fn, items: calls.append(list(items)) or real(fn, items))
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((1024, 96)).astype(np.float32)
+    b = rng.standard_normal((96, 1024)).astype(np.float32)
+    c = rng.standard_normal(1024).astype(np.float32)
+    split(16)
+    got = gemm.mm(a, b, c)
+    tiles = calls[-1]
+    assert len(tiles) == 16 and {t[0] for t in tiles} == {(256 * i, 256 * (i + 1)) for i in range(4)}
+    assert {t[1] for t in tiles} == {(256 * j, 256 * (j + 1)) for j in range(4)}
+    np.testing.assert_allclose(got, a @ b + c, **TOL[np.float32])
+    np.testing.assert_array_equal(got, gemm.mm(a, b, c))
+    # tall products stay in rows, wide ones go to columns, and a grid needs blocks of >= 64 rows and columns
+    assert gemm._grid(4096, 256, 16) == (16, 1) and gemm._grid(256, 1024, 16) == (2, 8)
+    assert gemm._grid(1024, 1024, 64) == (8, 8) and gemm._grid(1024, 784, 4) == (2, 2)
+    assert gemm._grid(128, 128, 16) is None  # falls back to 2 row blocks
+    split(16)
+    gemm.mm(a[:128], b[:, :128])
+    assert calls[-1] == [((0, 64), (0, 128)), ((64, 128), (0, 128))]
+    split(2)  # 2 and 3 threads cut rows or columns only
+    gemm.mm(a, b)
+    assert calls[-1] == [((0, 512), (0, 1024)), ((512, 1024), (0, 1024))]
 
 
 @pytest.mark.parametrize("shape_a,shape_b", [((6, 33, 17), (6, 17, 40)), ((3, 4, 20, 9), (3, 4, 9, 31)),

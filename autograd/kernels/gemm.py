@@ -1,10 +1,11 @@
 """Matrix products split over the library's threads: ``mm`` (2-D) and ``bmm`` (stacks of equal batch shape).
 
 C = A B is cut into blocks of rows of C (A's rows; or B's columns when A has fewer rows than there are threads),
-or of batch entries, and each block is one BLAS call on one thread (``threads.parallel_map``). The BLAS picks
-its kernel and blocking by a block's shape, so the last bits of an element can depend on the number of blocks
-(the policy's one exception to bit-identical results: ``autograd.threads``). Below the "gemm" threshold
-(multiply-adds) the product is one call.
+from 4 threads on into a grid of row and column ranges (each BLAS call packs the rows of A and the columns of B
+its block needs, so thin blocks of rows would each pack all of B), or into blocks of batch entries; each block
+is one BLAS call on one thread (``threads.parallel_map``). The BLAS picks its kernel and blocking by a
+block's shape, so the last bits of an element can depend on the number of blocks (the policy's one exception to
+bit-identical results: ``autograd.threads``). Below the "gemm" threshold (multiply-adds) the product is one call.
 Operands may be transposed views: a block of rows or columns of one is still a strided matrix the BLAS takes.
 """
 
@@ -15,6 +16,9 @@ import numpy as np
 from .. import threads
 
 _MIN_ROWS = 64  # thinner blocks spend most of their time in the BLAS kernel's edge code
+# From this many threads, blocks are a grid of row and column ranges: a block of rows makes its BLAS call pack all
+# of B, which costs little on 2 threads and much on 16 (benchmarks/RESULTS.md, "kernels/gemm")
+_GRID_FROM = 4
 
 
 def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -28,24 +32,48 @@ def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarr
             out += bias
         return out
     out = np.empty((m, n), dtype=np.result_type(a, b))
-    by_rows = m >= n or m >= _MIN_ROWS * threads.get_num_threads()
-    blocks = threads.chunks(m if by_rows else n, work, "gemm", _MIN_ROWS)
 
-    def block(span):
-        lo, hi = span
-        if by_rows:
-            o = out[lo:hi]
-            np.matmul(a[lo:hi], b, out=o)
-            if bias is not None:
-                o += bias
-        else:
-            o = out[:, lo:hi]
-            np.matmul(a, b[:, lo:hi], out=o)
-            if bias is not None:
-                o += bias[lo:hi]
+    def block(tile):
+        (r0, r1), (c0, c1) = tile
+        o = out[r0:r1, c0:c1]
+        np.matmul(a[r0:r1], b[:, c0:c1], out=o)
+        if bias is not None:
+            o += bias[c0:c1]
 
-    threads.parallel_map(block, blocks)
+    threads.parallel_map(block, _tiles(m, n, work))
     return out
+
+
+def _tiles(m: int, n: int, work: int) -> list:
+    """The blocks of C, as ((row lo, hi), (column lo, hi)): one per thread, in rows (or in columns when A has fewer
+    rows than the threads need), or from ``_GRID_FROM`` threads on a grid of row and column ranges where that
+    packs less."""
+    count = threads.get_num_threads()
+    grid = _grid(m, n, count) if count >= _GRID_FROM else None
+    if grid is not None:
+        rows, cols = grid
+        return [((m * i // rows, m * (i + 1) // rows), (n * j // cols, n * (j + 1) // cols))
+                for i in range(rows) for j in range(cols)]
+    if m >= n or m >= _MIN_ROWS * count:
+        return [(span, (0, n)) for span in threads.chunks(m, work, "gemm", _MIN_ROWS)]
+    return [((0, m), span) for span in threads.chunks(n, work, "gemm", _MIN_ROWS)]
+
+
+def _grid(m: int, n: int, count: int) -> tuple[int, int] | None:
+    """(row ranges, column ranges), ``count`` blocks in all, each at least ``_MIN_ROWS`` rows and columns tall and
+    wide where cut, whose block packs the fewest elements of A and B (m / rows + n / columns per unit of k; on a
+    tie the more rows); None when no such grid exists."""
+    best = None
+    for rows in range(count, 0, -1):
+        if count % rows:
+            continue
+        cols = count // rows
+        if (rows > 1 and m // rows < _MIN_ROWS) or (cols > 1 and n // cols < _MIN_ROWS):
+            continue
+        cost = m / rows + n / cols
+        if best is None or cost < best[0]:
+            best = (cost, rows, cols)
+    return None if best is None else best[1:]
 
 
 def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:

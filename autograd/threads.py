@@ -16,9 +16,11 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
 - Numba kernels of the hot families (convolution copies, pooling, normalisation, softmax, elementwise backward,
   optimizer updates, sums over all axes but the channels) are loops over a range, compiled once, ``nogil``
   (``kernel``). Work below the family's threshold (``THRESHOLDS``) runs the whole range on the calling thread;
-  above it the range is cut into one contiguous piece per thread and the pieces run on the same team as the
-  products. Numba's own threading layer is never started: one team serves every kernel, its hand-off is a bare
-  lock (a Numba parallel launch costs several times more), and nothing of it breaks in a forked child.
+  above it the range is cut into one contiguous piece per thread, but into no more pieces than carry half the
+  threshold's work each (``chunks``; on 2 threads always 2), and the pieces run on the same team as the
+  products. The products are cut by the same rule. Numba's own threading layer is never started: one team
+  serves every kernel, its hand-off is a bare lock (a Numba parallel launch costs several times more), and
+  nothing of it breaks in a forked child.
   ``PARALLEL_LOOPS = False`` runs every loop on the calling thread.
 - Determinism: every loop iteration writes its own outputs in a fixed order of arithmetic, so a loop's results
   are bit-identical whatever the thread count. The one exception is the products (and the convolutions built on
@@ -211,11 +213,14 @@ def kernel(family: str, flat: bool = False, **options):
 
 
 def chunks(count: int, work: int, family: str, minimum: int = 1) -> list[tuple[int, int]]:
-    """``[0, count)`` as contiguous ``(lo, hi)`` ranges, one per thread the policy allows when ``work`` reaches the
-    family's threshold (each at least ``minimum`` long), else the one range."""
+    """``[0, count)`` as contiguous ``(lo, hi)`` ranges when ``work`` reaches the family's threshold, else the one
+    range: one range per thread the policy allows, but no more ranges than give each at least half the threshold's
+    work and ``minimum`` of the count (on 2 threads that is always 2; on 16, work just above the threshold goes to
+    2 threads, not to 16 that would each wait longer to start than they take to run)."""
+    threshold = THRESHOLDS[family]
     k = 1
-    if work >= THRESHOLDS[family]:
-        k = max(1, min(_NUM, count // max(1, minimum)))
+    if work >= threshold:
+        k = max(1, min(_NUM, count // max(1, minimum), 2 * work // threshold if threshold > 0 else _NUM))
     return [(count * i // k, count * (i + 1) // k) for i in range(k)]
 
 

@@ -94,6 +94,21 @@ def test_many_threads_cut_a_grid_that_packs_less(split, monkeypatch):
     assert calls[-1] == [((0, 512), (0, 1024)), ((512, 1024), (0, 1024))]
 
 
+def test_a_product_just_above_the_threshold_takes_two_blocks_on_many_threads(monkeypatch):
+    """(1024, 1024) @ (1024, 10) is 10.5M multiply-adds: 2 blocks of 5M on 16 threads, not 16 blocks of 0.66M
+    (each would wait longer for its thread than it computes)."""
+    calls = []
+    real = threads.parallel_map
+    monkeypatch.setattr(threads, "parallel_map", lambda fn, items: calls.append(list(items)) or real(fn, items))
+    monkeypatch.setattr(threads, "_NUM", 16)
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((1024, 1024)).astype(np.float32)
+    b = rng.standard_normal((1024, 10)).astype(np.float32)
+    got = gemm.mm(a, b)
+    assert calls[-1] == [((0, 512), (0, 10)), ((512, 1024), (0, 10))]
+    np.testing.assert_allclose(got, a @ b, **TOL[np.float32])
+
+
 @pytest.mark.parametrize("shape_a,shape_b", [((6, 33, 17), (6, 17, 40)), ((3, 4, 20, 9), (3, 4, 9, 31)),
                                              ((5, 1, 7), (5, 7, 1))])
 def test_bmm_split_matches_one_call(split, shape_a, shape_b):

@@ -89,6 +89,20 @@ def test_default_follows_omp_and_mkl_num_threads(environ, expected):
         assert f"{v!r}" in warned and "positive integer" in warned
 
 
+def test_a_split_gives_each_thread_at_least_half_a_threshold_of_work(monkeypatch):
+    """One range per thread, but only as many ranges as carry half the family's threshold each: on 16 threads,
+    work just above the threshold goes to 2 of them; on 2 threads nothing changes."""
+    t = threads.THRESHOLDS["elementwise"]
+    monkeypatch.setattr(threads, "_NUM", 16)
+    assert [len(threads.chunks(10**9, w, "elementwise")) for w in (t - 1, t, 3 * t, 8 * t, 100 * t)] == [1, 2, 6, 16, 16]
+    assert len(threads.chunks(5, 100 * t, "elementwise")) == 5  # never more ranges than the count
+    assert len(threads.chunks(1024, 100 * t, "elementwise", 256)) == 4  # nor shorter than ``minimum``
+    spans = threads.chunks(1000, 3 * t, "elementwise")
+    assert spans[0][0] == 0 and spans[-1][1] == 1000 and all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    monkeypatch.setattr(threads, "_NUM", 2)
+    assert len(threads.chunks(10**9, t, "elementwise")) == 2
+
+
 def test_import_changes_no_thread_pool():
     out = run_script("""
         from threadpoolctl import threadpool_info

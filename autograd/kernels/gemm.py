@@ -45,10 +45,10 @@ def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarr
 
 
 def _tiles(m: int, n: int, work: int) -> list:
-    """The blocks of C, as ((row lo, hi), (column lo, hi)): one per thread, in rows (or in columns when A has fewer
-    rows than the threads need), or from ``_GRID_FROM`` threads on a grid of row and column ranges where that
-    packs less."""
-    count = threads.get_num_threads()
+    """The blocks of C, as ((row lo, hi), (column lo, hi)): as many as the policy gives ``work`` multiply-adds
+    (``threads.chunks``), in rows (or in columns when A has fewer rows than that takes), or from ``_GRID_FROM``
+    blocks on a grid of row and column ranges where that packs less."""
+    count = len(threads.chunks(m * n, work, "gemm"))  # the blocks the policy gives this much work
     grid = _grid(m, n, count) if count >= _GRID_FROM else None
     if grid is not None:
         rows, cols = grid

@@ -29,6 +29,8 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
 - Concurrent callers: the team serves one caller at a time; a second Python thread that splits work meanwhile
   waits for it (so it splits the same way, with the same bits).
 - Fork: a child makes its own team of threads (``os.register_at_fork``).
+- Placement: before it hands out blocks, the caller restricts the team's threads to its own CPUs but the one it
+  runs on (``_placement``), so that a woken worker never waits for the caller's CPU while another CPU idles.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ import time
 import warnings
 
 import numpy as np
+
+from ._placement import Placement
 
 __all__ = ["get_num_threads", "set_num_threads", "num_threads", "kernel", "THRESHOLDS", "PARALLEL_LOOPS",
            "parallel_map", "chunks"]
@@ -260,7 +264,9 @@ class _Worker:
         self.task = None
         self.result: list = []
         self.started = self.finished = 0  # tasks handed over / whose ``done`` was released
-        threading.Thread(target=self._loop, name=name, daemon=True).start()
+        thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        thread.start()
+        self.tid = thread.native_id  # set once the thread has started (``start`` waits for that)
 
     def _loop(self) -> None:
         while True:
@@ -280,17 +286,19 @@ class _Worker:
 class _Team:
     """``size`` worker threads and a lock that gives the whole team to one caller at a time (a second caller
     waits for it: a product's bits depend on how it is split, so every caller of a given thread count splits
-    the same way)."""
+    the same way). Its threads run on the caller's CPUs other than the caller's own (``_placement``)."""
 
     def __init__(self, size: int):
         self.size = size
         self.lock = threading.Lock()
         self.workers = [_Worker(f"autograd-{i}") for i in range(size)]
+        self.placement = Placement()
 
     def map(self, fn, items: list) -> list:
         """Item 0 runs on the caller; item ``j >= 1`` on worker ``(j - 1) % w``, the first ``w`` workers taking
         part (``w = min(size, len(items) - 1)``)."""
         with self.lock:
+            self.placement.spread([w.tid for w in self.workers])
             busy = self.workers[:len(items) - 1]
             started = []
             try:

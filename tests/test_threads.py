@@ -14,7 +14,7 @@ import pytest
 import autograd
 import nn
 import optim
-from autograd import threads
+from autograd import _placement, threads
 from autograd.kernels import activation as KA
 from autograd.kernels import conv as KC
 from autograd.kernels import elementwise as KE
@@ -502,3 +502,50 @@ def test_concurrent_parallel_launches_from_python_threads():
         print(len(bad), threads._state["parallel_calls"] > 0)
     """)
     assert out.split() == ["0", "True"]
+
+
+# ---- where the team's threads run ----
+PLACEMENT_SCRIPT = """
+import os, threading
+import numpy as np
+from autograd import _placement, threads
+threads._NUM = 2
+allowed = os.sched_getaffinity(0)
+
+def masks():
+    team = threads._TEAM[os.getpid()]
+    return team, [os.sched_getaffinity(w.tid) for w in team.workers]
+
+threads.parallel_map(lambda i: i, [0, 1])
+team, got = masks()
+cpu, caller_mask = team.placement.key
+assert caller_mask == allowed and cpu in allowed, (team.placement.key, allowed)
+assert got == [allowed - {cpu}], (got, allowed, cpu)
+
+# a caller the user restricted to one CPU takes the team there; then the main thread's next region spreads it again
+def restricted():
+    os.sched_setaffinity(0, {cpu})
+    threads.parallel_map(lambda i: i, [0, 1])
+t = threading.Thread(target=restricted)
+t.start()
+t.join()
+assert masks()[1] == [{cpu}], masks()[1]
+threads.parallel_map(lambda i: i, [0, 1])
+cpu2 = team.placement.key[0]
+assert masks()[1] == [allowed - {cpu2}], (masks()[1], cpu2)
+
+# a refusal turns placement off and the work still runs
+def refuse(*args):
+    raise PermissionError("not allowed here")
+os.sched_setaffinity = refuse
+team.placement.key = None
+assert threads.parallel_map(lambda i: i * i, [1, 2]) == [1, 4]
+assert team.placement.failed
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not _placement.ENABLED or threads._cores() < 2,
+                    reason="needs Linux CPU affinity and at least two CPUs")
+def test_team_threads_run_off_the_callers_cpu():
+    assert run_script(PLACEMENT_SCRIPT).split() == ["ok"]

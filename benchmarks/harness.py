@@ -26,11 +26,11 @@ import gc
 import math
 import statistics
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Config", "Timing", "measure", "row", "time_case", "fmt_seconds", "fmt_bytes"]
+__all__ = ["Config", "Timing", "measure", "measure_jobs", "case_rows", "paired_ratio", "row", "time_case",
+           "fmt_seconds", "fmt_bytes"]
 
 
 @dataclass
@@ -167,52 +167,71 @@ def _loss_value(x) -> float | None:
         return None
 
 
+def measure_jobs(cfg: Config, jobs: dict) -> tuple[dict[str, Timing], dict[str, str]]:
+    """Time the jobs ``{name: (spec, engine)}`` together, interleaved round by round: each is ``engine``'s step
+    from ``spec`` (a ``benchmarks.worker.Spec``, or its ``{engine: builder}`` dict directly). With ``cfg.isolate``
+    and only Specs, each job runs in its own worker processes (paired processes); otherwise all in this process.
+    Returns (timings, errors), both by job name: a job whose builder or step raises gets an error, the others
+    still run."""
+    from .worker import Spec, measure_isolated
+
+    if cfg.isolate and all(isinstance(spec, Spec) for spec, _ in jobs.values()):
+        return measure_isolated(jobs, cfg.repeats, cfg.warmup, cfg.min_run, cfg.torch_threads, settle=cfg.settle,
+                                processes=cfg.processes)
+    steps, errors = {}, {}
+    for name, (spec, engine) in jobs.items():
+        try:
+            steps[name] = (spec(cfg.engines) if isinstance(spec, Spec) else spec)[engine]()
+        except Exception as e:  # noqa: BLE001 - one engine missing an op must not stop the suite
+            errors[name] = f"{type(e).__name__}: {e}"
+    try:
+        timings = measure(steps, cfg.repeats, cfg.warmup, cfg.min_run)
+    except Exception:  # noqa: BLE001 - fall back to timing one job at a time, to name the failing one
+        timings = {}
+        for name, f in steps.items():
+            try:
+                timings.update(measure({name: f}, cfg.repeats, cfg.warmup, cfg.min_run))
+            except Exception as e:  # noqa: BLE001
+                errors[name] = f"{type(e).__name__}: {e}"
+    steps.clear()  # the builders' objects live no longer than needed (big models between workloads)
+    gc.collect()
+    return timings, errors
+
+
 def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tuple] | None = None,
               reference: str = "ours", notes: dict[str, str] | None = None,
               only: tuple[str, ...] | None = None) -> list[dict]:
-    """Build each engine's step, time them together (interleaved), return the result rows.
+    """Build each engine's step, time them together (interleaved, ``measure_jobs``), return the result rows.
 
     ``spec`` is a ``benchmarks.worker.Spec`` (``spec(engines)`` gives ``{engine: builder}``, a builder returns
-    the zero-argument step) or such a dict directly (in-process timing only). With ``cfg.isolate`` and a Spec,
-    each engine runs in its own worker process (paired processes); otherwise all run in this process.
-    ``only`` keeps just those engines. ``targets[engine] = (max_ratio, text)``: the row of ``engine`` gets
-    ratio = reference/engine (median time) and ``met = ratio <= max_ratio``. A builder that raises gives an
-    ``error`` row; the others still run.
+    the zero-argument step) or such a dict directly (in-process timing only). ``only`` keeps just those engines.
+    ``targets[engine] = (max_ratio, text)``: the row of ``engine`` gets ratio = reference/engine (median time)
+    and ``met = ratio <= max_ratio``. A builder that raises gives an ``error`` row; the others still run.
     """
-    from .worker import Spec, measure_isolated
+    from .worker import Spec
 
+    builders = spec(cfg.engines) if isinstance(spec, Spec) else spec
+    engines = [e for e in builders if only is None or e in only]
+    timings, errors = measure_jobs(cfg, {e: (spec, e) for e in engines})
+    mode = "paired processes" if cfg.isolate and isinstance(spec, Spec) else "one process"
+    return case_rows(workload, case, timings, errors, reference, targets, notes, mode)
+
+
+def case_rows(workload: str, case: str, timings: dict[str, Timing], errors: dict[str, str], reference: str = "ours",
+              targets: dict[str, tuple] | None = None, notes: dict[str, str] | None = None,
+              mode: str = "one process") -> list[dict]:
+    """The result rows of one case from its engines' Timings (and errors): each engine's figures, and beside
+    every engine but ``reference`` the ratio reference/engine, round by round (``paired_ratio``), the target
+    verdict and how far its first loss is from the reference's."""
     targets = targets or {}
     notes = notes or {}
-    builders = spec(cfg.engines) if isinstance(spec, Spec) else spec
-    if only is not None:
-        builders = {k: v for k, v in builders.items() if k in only}
-    steps, rows = {}, []
-    if cfg.isolate and isinstance(spec, Spec):
-        timings, errors = measure_isolated(spec, list(builders), cfg.repeats, cfg.warmup, cfg.min_run,
-                                           cfg.torch_threads, settle=cfg.settle, processes=cfg.processes)
-        rows += [row(workload, case, e, error=msg) for e, msg in errors.items()]
-    else:
-        for engine, build in builders.items():
-            try:
-                steps[engine] = build()
-            except Exception as e:  # noqa: BLE001 - one engine missing an op must not stop the suite
-                rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}",
-                                note=traceback.format_exc(limit=-1).strip().splitlines()[-1]))
-        try:
-            timings = measure(steps, cfg.repeats, cfg.warmup, cfg.min_run)
-        except Exception:  # noqa: BLE001 - fall back to timing one engine at a time, to name the failing one
-            timings = {}
-            for engine, f in steps.items():
-                try:
-                    timings.update(measure({engine: f}, cfg.repeats, cfg.warmup, cfg.min_run))
-                except Exception as e:  # noqa: BLE001
-                    rows.append(row(workload, case, engine, error=f"{type(e).__name__}: {e}"))
+    rows = [row(workload, case, e, error=msg) for e, msg in errors.items()]
     ref = timings.get(reference)
     losses = {e: _loss_value(t.first) for e, t in timings.items()}
     for engine, t in timings.items():
         r = row(workload, case, engine, median=t.median, min=t.min, max=t.max, repeats=len(t.runs),
                 number=t.number, runs=list(t.runs), first_loss=losses[engine], note=notes.get(engine, ""),
-                mode="paired processes" if cfg.isolate and isinstance(spec, Spec) else "one process")
+                mode=mode)
         if ref is not None and engine != reference:
             r["ratio"] = paired_ratio(ref.runs, t.runs)
             r["ratio_medians"] = ref.median / t.median
@@ -228,9 +247,6 @@ def time_case(cfg: Config, workload: str, case: str, spec, targets: dict[str, tu
             other = r.get("first_loss")
             if r["engine"] != reference and other is not None:
                 r["loss_rel_diff"] = abs(other - ref_loss) / max(abs(ref_loss), 1e-12)
-    # keep the builders' objects alive no longer than needed (big models between workloads)
-    steps.clear()
-    gc.collect()
     return rows
 
 

@@ -8,8 +8,9 @@
 
 N is ``--threads`` (default: the cores this process may use). Each engine sets its thread count when its step is
 built and again before each call if another engine changed it (ours: ``autograd.set_num_threads``, which also
-sets the BLAS; PyTorch: ``torch.set_num_threads``). A "speedup" row per workload and engine gives
-time(1 thread) / time(N threads). ``--quick`` runs small shapes.
+sets the BLAS; PyTorch: ``torch.set_num_threads``). Each workload is one measurement of four jobs, every engine
+at 1 and at N threads, interleaved round by round; a "speedup" row per workload and engine gives the median over
+rounds of time(1 thread) / time(N threads), each round's two runs seconds apart. ``--quick`` runs small shapes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import load_into_torch, ours_step
-from .harness import Config, row, time_case
+from .harness import Config, case_rows, measure_jobs, paired_ratio, row
 from .transformer import fwd_bwd
 from .worker import Spec
 
@@ -117,25 +118,33 @@ def builders(engines: dict, case: str, shape: list, threads: int) -> dict:
 def run(cfg: Config) -> list[dict]:
     n = cfg.threads
     shapes = QUICK_SHAPES if cfg.quick else SHAPES
+    engines = [e for e in ("ours", "torch") if e == "ours" or e in cfg.engines]
+    counts = sorted({1, n})
     rows = []
     for case, shape in shapes.items():
         label = LABELS[case].format(*shape)
-        times = {}
-        for k in sorted({1, n}):
+        # every engine at every thread count in the same rounds: the speedup compares runs seconds apart, not
+        # minutes (this VM's speed drifts by up to 2x over minutes)
+        jobs = {f"{e}@{k}": (Spec(builders, (case, list(shape), k)), e) for e in engines for k in counts}
+        timings, errors = measure_jobs(cfg, jobs)
+        mode = "paired processes" if cfg.isolate else "one process"
+        for k in counts:
             target = {"torch": (1.0, "<= 1.0 x torch")} if k == n and k > 1 else None
-            rs = time_case(cfg, WORKLOAD, f"{label} @{k} thread{'s' if k > 1 else ''}",
-                           Spec(builders, (case, list(shape), k)), targets=target, only=("ours", "torch"))
-            rows += rs
-            for r in rs:
-                if r.get("median"):
-                    times[(r["engine"], k)] = r["median"]
+            at_k = {e: timings[f"{e}@{k}"] for e in engines if f"{e}@{k}" in timings}
+            failed = {e: errors[f"{e}@{k}"] for e in engines if f"{e}@{k}" in errors}
+            rows += case_rows(WORKLOAD, f"{label} @{k} thread{'s' if k > 1 else ''}", at_k, failed, targets=target,
+                              mode=mode)
         if n > 1:
-            for engine in ("ours", "torch"):
-                if (engine, 1) in times and (engine, n) in times:
-                    speedup = times[(engine, 1)] / times[(engine, n)]
-                    r = row(WORKLOAD, f"{label} speedup 1 -> {n} threads", engine, kind="growth", ratio=speedup,
-                            note=f"{engine}: {speedup:.2f}x from 1 to {n} threads")
-                    if engine == "ours" and n == 2:
-                        r["target"], r["met"] = ">= 1.6x (1 -> 2 threads)", bool(speedup >= 1.6)
-                    rows.append(r)
+            for engine in engines:
+                one, many = timings.get(f"{engine}@1"), timings.get(f"{engine}@{n}")
+                if one is None or many is None:
+                    continue
+                speedup = paired_ratio(one.runs, many.runs)  # round by round, like the engines' ratio
+                r = row(WORKLOAD, f"{label} speedup 1 -> {n} threads", engine, kind="growth", ratio=speedup,
+                        ratio_medians=one.median / many.median,
+                        note=f"{engine}: {speedup:.2f}x from 1 to {n} threads (medians: "
+                             f"{one.median / many.median:.2f}x)")
+                if engine == "ours" and n == 2:
+                    r["target"], r["met"] = ">= 1.6x (1 -> 2 threads)", bool(speedup >= 1.6)
+                rows.append(r)
     return rows

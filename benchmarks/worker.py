@@ -117,19 +117,20 @@ class Worker:
             self.proc.wait()
 
 
-def measure_isolated(spec: Spec, engines: list[str], repeats: int, warmup: int, min_run: float,
+def measure_isolated(jobs: dict[str, tuple[Spec, str]], repeats: int, warmup: int, min_run: float,
                      torch_threads: int, settle: float = 0.3, processes: int = 1) -> tuple[dict, dict]:
-    """Like ``harness.measure`` with ``processes`` worker processes per engine, used round-robin (round r runs
-    engine e in its worker r mod ``processes``): on this VM a fresh process sometimes runs a whole step 1.8x
-    slower for its life (same script, same machine: 1.34 ms in most processes, 2.41 ms in some), so one unlucky
-    worker would decide an engine's median. Returns (timings, errors by engine)."""
+    """Like ``harness.measure`` for the jobs ``{name: (spec, engine)}`` (the engine's step of that spec), each
+    with ``processes`` worker processes, used round-robin (round r runs job j in its worker r mod ``processes``):
+    on this VM a fresh process sometimes runs a whole step 1.8x slower for its life (same script, same machine:
+    1.34 ms in most processes, 2.41 ms in some), so one unlucky worker would decide a job's median. Returns
+    (timings, errors), both by job name."""
     from .harness import Timing
 
     workers: dict[str, list] = {}
     errors, prep = {}, {}
     try:
-        for e in engines:
-            workers[e] = [Worker(spec, e, torch_threads) for _ in range(max(1, processes))]
+        for name, (spec, engine) in jobs.items():
+            workers[name] = [Worker(spec, engine, torch_threads) for _ in range(max(1, processes))]
         for e in list(workers):  # one at a time: warm-up and calibration must not overlap either
             try:
                 answers = [w.ask({"prepare": [warmup, min_run]}) for w in workers[e]]

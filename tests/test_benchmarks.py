@@ -124,7 +124,7 @@ def test_paired_processes_mode(tmp_path):
 def test_worker_reports_a_failing_build():
     from benchmarks.worker import Spec, measure_isolated
 
-    timings, errors = measure_isolated(Spec(_broken_builders), ["ours"], repeats=1, warmup=1, min_run=0.0,
+    timings, errors = measure_isolated({"ours": (Spec(_broken_builders), "ours")}, repeats=1, warmup=1, min_run=0.0,
                                        torch_threads=1)
     assert timings == {} and "ZeroDivisionError" in errors["ours"]
 
@@ -134,7 +134,7 @@ def test_workers_per_engine_are_used_in_turn(tmp_path):
     from benchmarks.worker import Spec, measure_isolated
 
     log = tmp_path / "pids.txt"
-    timings, errors = measure_isolated(Spec(_pid_builders, (str(log),)), ["ours"], repeats=4, warmup=1,
+    timings, errors = measure_isolated({"ours": (Spec(_pid_builders, (str(log),)), "ours")}, repeats=4, warmup=1,
                                        min_run=0.0, torch_threads=1, settle=0.0, processes=2)
     assert errors == {} and len(timings["ours"].runs) == 4
     pids = [int(p) for p in log.read_text().split()]
@@ -288,3 +288,27 @@ def test_threads_option_sets_both_engines(tmp_path, monkeypatch):
     assert {r["engine"] for r in rows} >= {"ours"}
     with pytest.raises(ValueError, match="threads"):
         cli.run(quick=True, only="11", threads=0)
+
+
+def test_larger_workload_pairs_thread_counts_round_by_round(monkeypatch):
+    """Workload 11 times every engine at 1 and N threads in one measurement, and its speedup is the median of
+    each round's time(1) / time(N), not the ratio of medians taken minutes apart."""
+    from benchmarks import larger
+
+    runs = {"ours@1": [4.0, 8.0, 6.0], "ours@2": [2.0, 5.0, 4.0], "torch@1": [4.0] * 3, "torch@2": [2.0] * 3}
+    calls = []
+
+    def fake(cfg, jobs):
+        calls.append(sorted(jobs))
+        return {name: harness.Timing(runs[name], 1, 1.0) for name in jobs}, {}
+
+    monkeypatch.setattr(larger, "measure_jobs", fake)
+    cfg = harness.Config.make(quick=True, engines={"ours": None, "torch": None}, threads=2)
+    rows = larger.run(cfg)
+    assert calls == [["ours@1", "ours@2", "torch@1", "torch@2"]] * len(larger.QUICK_SHAPES)
+    speedups = {r["engine"]: r for r in rows if r["kind"] == "growth"}
+    assert speedups["ours"]["ratio"] == pytest.approx(1.6)  # rounds: 2, 1.6, 1.5
+    assert speedups["ours"]["ratio_medians"] == pytest.approx(1.5)
+    assert speedups["ours"]["met"] is True and speedups["torch"]["ratio"] == pytest.approx(2.0)
+    at_two = [r for r in rows if r["engine"] == "torch" and r["case"].endswith("@2 threads")]
+    assert at_two[0]["ratio"] == pytest.approx(2.0) and at_two[0]["met"] is False  # rounds: 1, 2.5, 2

@@ -6,7 +6,7 @@ The policy: one pool of threads does the library's parallel work, and the BLAS r
   ``MKL_NUM_THREADS`` or ``OMP_NUM_THREADS``, as in PyTorch. ``set_num_threads(n)`` sets it. DataLoader worker
   processes run on one thread, as PyTorch's do.
 - Matrix products are split by the library, not by the BLAS: a product above the "gemm" threshold is cut into
-  blocks of output rows (or columns, or batch entries; from 4 threads a grid of both), one per thread, each
+  blocks of output rows, columns or both (whichever packs the least), or of batch entries, one per thread, each
   computed by a one-thread BLAS call (``parallel_map``: the calling thread and the library's team of threads,
   which sleep when idle). The BLAS's own threads would spin-wait after each product and hold the cores the next
   kernel needs; a one-thread BLAS never does. So the library sets the BLAS to one thread (through

@@ -64,6 +64,12 @@ def test_mm_splits_rows_or_columns(split, monkeypatch):
     assert calls[-1] == [((0, 256), (0, 256)), ((256, 512), (0, 256))]  # rows
     np.testing.assert_array_equal(gemm.mm(a[:4], a.T), np.full((4, 512), 8, np.float32))
     assert calls[-1] == [((0, 4), (0, 256)), ((0, 4), (256, 512))]  # four rows, 512 columns: columns
+    # 256 rows, 1024 columns: halves of the columns pack 256 + 512 elements per unit of k, halves of the rows 128 +
+    # 1024 (the weight gradient of a Linear(1024, 256))
+    wide = np.ones((256, 4096), np.float32)
+    got = gemm.mm(wide, np.ones((4096, 1024), np.float32))
+    np.testing.assert_array_equal(got, np.full((256, 1024), 4096, np.float32))
+    assert calls[-1] == [((0, 256), (0, 512)), ((0, 256), (512, 1024))]
 
 
 def test_many_threads_cut_a_grid_that_packs_less(split, monkeypatch):
@@ -89,7 +95,7 @@ def test_many_threads_cut_a_grid_that_packs_less(split, monkeypatch):
     split(16)
     gemm.mm(a[:128], b[:, :128])
     assert calls[-1] == [((0, 64), (0, 128)), ((64, 128), (0, 128))]
-    split(2)  # 2 and 3 threads cut rows or columns only
+    split(2)  # 2 and 3 threads cut rows or columns only (a square product: rows)
     gemm.mm(a, b)
     assert calls[-1] == [((0, 512), (0, 1024)), ((512, 1024), (0, 1024))]
 

@@ -1,12 +1,13 @@
 """Matrix products split over the library's threads: ``mm`` (2-D) and ``bmm`` (stacks of equal batch shape).
 
-C = A B is cut into blocks of rows of C (A's rows; or B's columns when A has fewer rows than there are threads),
-from 4 threads on into a grid of row and column ranges (each BLAS call packs the rows of A and the columns of B
-its block needs, so thin blocks of rows would each pack all of B), or into blocks of batch entries; each block
-is one BLAS call on one thread (``threads.parallel_map``). The BLAS picks its kernel and blocking by a
-block's shape, so the last bits of an element can depend on the number of blocks (the policy's one exception to
-bit-identical results: ``autograd.threads``). Below the "gemm" threshold (multiply-adds) the product is one call.
-Operands may be transposed views: a block of rows or columns of one is still a strided matrix the BLAS takes.
+C = A B is cut into a grid of row and column ranges of C: each BLAS call packs the rows of A and the columns of B
+its block needs, so the grid is the one that packs the fewest (blocks of rows would each pack all of B; on 2
+threads, rows when A has at least as many rows as B has columns, else columns). Stacks are cut into blocks of
+batch entries. Each block is one BLAS call on one thread (``threads.parallel_map``). The BLAS picks its kernel
+and blocking by a block's shape, so the last bits of an element can depend on the number of blocks (the policy's
+one exception to bit-identical results: ``autograd.threads``). Below the "gemm" threshold (multiply-adds) the
+product is one call. Operands may be transposed views: a block of rows or columns of one is still a strided
+matrix the BLAS takes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ import numpy as np
 from .. import threads
 
 _MIN_ROWS = 64  # thinner blocks spend most of their time in the BLAS kernel's edge code
-# From this many threads, blocks are a grid of row and column ranges: a block of rows makes its BLAS call pack all
-# of B, which costs little on 2 threads and much on 16 (benchmarks/RESULTS.md, "kernels/gemm")
-_GRID_FROM = 4
 
 
 def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -46,15 +44,16 @@ def mm(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarr
 
 def _tiles(m: int, n: int, work: int) -> list:
     """The blocks of C, as ((row lo, hi), (column lo, hi)): as many as the policy gives ``work`` multiply-adds
-    (``threads.chunks``), in rows (or in columns when A has fewer rows than that takes), or from ``_GRID_FROM``
-    blocks on a grid of row and column ranges where that packs less."""
+    (``threads.chunks``), on the grid of row and column ranges that packs the least (``_grid``; benchmarks/
+    RESULTS.md, "kernels/gemm"), or, where no grid keeps blocks ``_MIN_ROWS`` wide, fewer blocks of rows or
+    columns."""
     count = len(threads.chunks(m * n, work, "gemm"))  # the blocks the policy gives this much work
-    grid = _grid(m, n, count) if count >= _GRID_FROM else None
+    grid = _grid(m, n, count)
     if grid is not None:
         rows, cols = grid
         return [((m * i // rows, m * (i + 1) // rows), (n * j // cols, n * (j + 1) // cols))
                 for i in range(rows) for j in range(cols)]
-    if m >= n or m >= _MIN_ROWS * count:
+    if m >= n:
         return [(span, (0, n)) for span in threads.chunks(m, work, "gemm", _MIN_ROWS)]
     return [((0, m), span) for span in threads.chunks(n, work, "gemm", _MIN_ROWS)]
 

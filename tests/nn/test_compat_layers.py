@@ -172,7 +172,8 @@ def test_embedding_bag_per_sample_weights_and_errors():
     opsw, tpsw = A.tensor(psw, requires_grad=True), torch.tensor(psw, requires_grad=True)
     o = ours(A.tensor(idx), A.tensor(off), per_sample_weights=opsw)
     t = theirs(torch.tensor(idx), torch.tensor(off), per_sample_weights=tpsw)
-    np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-6)
+    # float32 bag sums in either engine's order: a bag whose terms nearly cancel differs in the last bits
+    np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6)
     o.sum().backward()
     t.sum().backward()
     np.testing.assert_allclose(opsw.grad.numpy(), tpsw.grad.numpy(), rtol=1e-5)

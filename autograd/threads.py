@@ -292,13 +292,14 @@ class _Team:
         self.size = size
         self.lock = threading.Lock()
         self.workers = [_Worker(f"autograd-{i}") for i in range(size)]
+        self.tids = [w.tid for w in self.workers]
         self.placement = Placement()
 
     def map(self, fn, items: list) -> list:
         """Item 0 runs on the caller; item ``j >= 1`` on worker ``(j - 1) % w``, the first ``w`` workers taking
         part (``w = min(size, len(items) - 1)``)."""
         with self.lock:
-            self.placement.spread([w.tid for w in self.workers])
+            self.placement.spread(self.tids)
             busy = self.workers[:len(items) - 1]
             started = []
             try:

@@ -292,9 +292,20 @@ CHECKS = {"collectives": check_collectives, "ddp": check_ddp_equals_full_batch, 
           "exit": check_exit}
 
 
+def send_stderr_to_file(folder):
+    """Each rank's stderr goes straight to ``folder/rank<r>.err``: under MPI_Abort, mpiexec may end before it
+    relays what the ranks wrote, so a test that reads the abort message reads it from there."""
+    sys.stderr.flush()
+    fd = os.open(os.path.join(folder, f"rank{dist.get_rank()}.err"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def main(names):
     dist.init_process_group(backend="mpi")
     assert dist.is_initialized() and dist.get_world_size() >= 2, "run me under mpiexec -n 2"
+    if os.environ.get("DDP_CHECKS_STDERR_DIR"):
+        send_stderr_to_file(os.environ["DDP_CHECKS_STDERR_DIR"])
     for name in names or [k for k in CHECKS if k not in ("raise", "exit")]:
         CHECKS[name]()
         dist.barrier()

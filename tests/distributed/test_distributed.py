@@ -61,6 +61,7 @@ def test_a_rank_that_raises_ends_the_whole_job(tmp_path):
     assert rank1.exists(), f"rank 1 never redirected its stderr\n{out}"
     err = rank1.read_text()
     assert "ValueError: rank 1 fails on purpose" in err and "aborting all 2 processes" in err, err + out
+    assert "OK raise" not in p.stdout + p.stderr
     assert seconds < 60, f"the job took {seconds:.1f} s to end"
 
 
